@@ -1,0 +1,2 @@
+"""Browser routes of the accounts app (login page)."""
+urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Shared pieces of the Coder-dialect REST API: authentication, errors, throttles, base view."""

@@ -1,0 +1,29 @@
+"""Deployment-level endpoints: health, build info, configuration (secrets redacted)."""
+from __future__ import annotations
+
+from django.http import HttpResponse
+from rest_framework.response import Response
+
+from accounts import rbac
+from coderportal import config
+from coderportal.api.permissions import AllowAny
+from coderportal.api.views import PortalAPIView
+from coderportal.version import VERSION, build_info
+
+
+def healthz(request):
+    return HttpResponse("OK", content_type="text/plain")
+
+
+class BuildInfoView(PortalAPIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        return Response(build_info())
+
+
+class DeploymentConfigView(PortalAPIView):
+    def get(self, request):
+        rbac.authorize(self.subject, "read", rbac.RbacObject(type="deployment_config"))
+        return Response({"config": {o["env"]: o["value"] for o in config.redacted()},
+                         "options": config.redacted(), "version": VERSION})

@@ -1,0 +1,68 @@
+"""The base API view: thin views get `self.subject` (RBAC) and `self.actor` (audit context)."""
+from __future__ import annotations
+
+import uuid
+
+from rest_framework import serializers
+from rest_framework.views import APIView
+
+from accounts import rbac
+from accounts.services.audit import Actor
+
+
+def client_ip(request) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+class PortalAPIView(APIView):
+    @property
+    def subject(self) -> rbac.Subject:
+        request = self.request
+        if not hasattr(request, "_rbac_subject"):
+            user = request.user
+            request._rbac_subject = (rbac.subject_for(user, getattr(request, "auth", None))
+                                     if user and user.is_authenticated else rbac.ANONYMOUS)
+        return request._rbac_subject
+
+    @property
+    def actor(self) -> Actor:
+        request = self.request
+        if not hasattr(request, "_actor"):
+            request._actor = Actor(
+                user=request.user if request.user.is_authenticated else None,
+                subject=self.subject,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                request_id=request.META.get("HTTP_X_REQUEST_ID") or str(uuid.uuid4()),
+            )
+        return request._actor
+
+    def parse(self, serializer_class, data=None, **kwargs) -> dict:
+        """Validate a request body; raises 400 with per-field validations on bad input."""
+        data = self.request.data if data is None else data
+        if not isinstance(data, dict):
+            raise serializers.ValidationError({"": ["Request body must be a JSON object."]})
+        serializer = serializer_class(data=data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+def pagination(request, default_limit: int = 0, max_limit: int = 1000) -> tuple[int, int]:
+    """`limit`/`offset` query parameters, validated; limit 0 means no limit."""
+    errors = {}
+    values = {}
+    for name, default in (("limit", default_limit), ("offset", 0)):
+        raw = request.query_params.get(name, "")
+        try:
+            values[name] = int(raw) if raw != "" else default
+            if values[name] < 0:
+                raise ValueError
+        except ValueError:
+            errors[name] = [f"Query param {name!r} must be a non-negative integer."]
+    if errors:
+        raise serializers.ValidationError(errors)
+    return min(values["limit"], max_limit) if values["limit"] else 0, values["offset"]
+
+
+def paginate(queryset, limit: int, offset: int):
+    return queryset[offset:offset + limit] if limit else queryset[offset:]

@@ -1,0 +1,2 @@
+"""Websocket routes, collected from the apps."""
+websocket_urlpatterns: list = []

@@ -1,0 +1,1 @@
+"""Files, templates and template versions (arrive with the templates issue)."""

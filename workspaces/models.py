@@ -1,0 +1,1 @@
+"""Workspaces, builds, provisioner jobs, agents (arrive with the workspaces issue)."""
