@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth.socialaccount.providers.openid_connect",
     "allauth.socialaccount.providers.github",
     "channels",
+    "coderportal",  # management commands (serve, provisionerd, ...) and plumbing tasks
     "accounts",
     "templates_app",
     "workspaces",
@@ -126,6 +127,8 @@ else:
         "data_folder_out": str(_broker_dir / "out"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Exchange bindings live on disk too, so every process routes alike (default: the cwd).
+        "control_folder": str(_broker_dir / "control"),
     }
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
@@ -193,7 +196,8 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = int(config.get("CODER_MAX_REQUEST_BODY_BYTES"))
+# Template archives arrive as raw bodies, so the body cap must admit the largest archive.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(int(config.get("CODER_MAX_REQUEST_BODY_BYTES")), int(config.get("CODER_MAX_FILE_BYTES")))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
