@@ -10,6 +10,7 @@ api_v2 = [
     path("deployment/config", deployment.DeploymentConfigView.as_view()),
     path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("", include("accounts.api.urls")),
+    path("", include("templates_app.api.urls")),
 ]
 
 urlpatterns = [
