@@ -36,7 +36,7 @@ ACCESS_URL = config.get("CODER_ACCESS_URL") or f"http://{config.get('CODER_HTTP_
 CSRF_TRUSTED_ORIGINS = [ACCESS_URL.rstrip("/")]
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "coderportal.admin_apps.PortalAdminConfig",  # django.contrib.admin with the portal site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
