@@ -1,0 +1,97 @@
+"""`manage.py serve`: Coder's `coder server` — migrate, then web + provisioner workers + scheduler.
+
+Flags are other spellings of CODER_* environment variables (see `coderportal.serve.options`).
+Settings were imported before this command ran, so when a flag changes the environment the
+command re-executes itself with the new environment: every process then reads one config.
+"""
+from __future__ import annotations
+
+import os
+import sys
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from coderportal import config
+from coderportal.serve import children, options
+from coderportal.serve.supervisor import Supervisor
+
+REEXEC_MARKER = "CODERPORTAL_SERVE_REEXECUTED"
+MIGRATION_LOCK_ID = 0x636F646572  # "coder": serialises migrate across replicas on PostgreSQL
+
+
+class Command(BaseCommand):
+    help = "Run the portal: migrations, web server, provisioner workers and scheduler as one process tree."
+
+    def add_arguments(self, parser):
+        options.add_flags(parser)
+
+    def handle(self, *args, **parsed):
+        changed = options.changed_environment(parsed)
+        if changed:
+            self._reexec(changed)
+        try:
+            host, port = options.parse_http_address(config.get("CODER_HTTP_ADDRESS"))
+            daemons = int(config.get("CODER_PROVISIONER_DAEMONS"))
+            web_workers = int(options.serve_option("CODER_WEB_WORKERS"))
+            grace = config.parse_duration(options.serve_option("CODER_SHUTDOWN_GRACE_PERIOD"))
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if daemons < 0 or web_workers < 1:
+            raise CommandError("--provisioner-daemons must be >= 0 and --web-workers >= 1")
+
+        self._migrate()
+        self._announce_first_user()
+        connection.close()  # children open their own; nothing shared across the fork+exec
+
+        level = config.get("CODER_LOG_LEVEL")
+        specs = [children.web(host, port, web_workers, level), children.system_worker(level)]
+        specs += [children.provisioner(i, level) for i in range(1, daemons + 1)]
+        if options.serve_option("CODER_SCHEDULER_ENABLE").strip().lower() in {"1", "true", "yes", "on"}:
+            specs.append(children.scheduler(settings.DATA_DIR, level))
+
+        self.stdout.write(f"View the Web UI: {settings.ACCESS_URL}  (listening on {host}:{port}; "
+                          f"{daemons} provisioner daemon(s); data in {settings.DATA_DIR})")
+        self.stdout.flush()
+        supervisor = Supervisor(specs, env=dict(os.environ), cwd=str(settings.BASE_DIR), grace_seconds=grace,
+                                log=self._log)
+        code = supervisor.run()
+        if code:
+            sys.exit(code)
+
+    def _log(self, message: str) -> None:
+        self.stdout.write(f"serve: {message}")
+        self.stdout.flush()
+
+    def _reexec(self, changed: dict[str, str]) -> None:
+        if os.environ.get(REEXEC_MARKER):
+            raise CommandError(f"environment did not settle after re-exec: {sorted(changed)}")
+        env = {**os.environ, **changed, REEXEC_MARKER: "1"}
+        self.stdout.flush()
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
+
+    def _migrate(self) -> None:
+        self._log("applying database migrations")
+        if connection.vendor == "postgresql":
+            # Several replicas may start at once; only one migrates at a time.
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK_ID])
+            try:
+                call_command("migrate", interactive=False, verbosity=0)
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_unlock(%s)", [MIGRATION_LOCK_ID])
+        else:
+            call_command("migrate", interactive=False, verbosity=0)
+
+    def _announce_first_user(self) -> None:
+        from accounts.services.users import has_first_user
+
+        if not has_first_user():
+            url = settings.ACCESS_URL.rstrip("/")
+            self.stdout.write(
+                "No users exist yet. Create the first (owner) user with\n"
+                f"  POST {url}/api/v2/users/first  {{\"username\", \"email\", \"password\"}}\n"
+                "or  python manage.py create_first_user --username NAME --email EMAIL --password-file FILE")

@@ -1,0 +1,248 @@
+"""`manage.py serve` as a user runs it: one process tree that serves, runs tasks and stops cleanly.
+
+These tests start the real command in a subprocess (embedded default, or PostgreSQL + Redis
+when CODER_PG_CONNECTION_URL / CODER_REDIS_URL are set, as in CI) on a free loopback port with
+a fresh data directory and database.
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psutil
+import pytest
+
+from coderportal.serve import queues
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE_REDIS_DB = 13  # a Redis database of its own, so stale messages of other runs never mix in
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait(predicate, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+@pytest.fixture
+def backing_services():
+    """Flags selecting a fresh database and broker: PostgreSQL/Redis when configured, else embedded."""
+    flags: list[str] = []
+    cleanups = []
+    pg_url = os.environ.get("CODER_PG_CONNECTION_URL")
+    if pg_url:
+        import psycopg
+
+        name = f"coderportal_serve_{uuid.uuid4().hex[:10]}"
+        admin_url = urlunsplit(urlsplit(pg_url)._replace(path="/postgres"))
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+        def drop():
+            with psycopg.connect(admin_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+        cleanups.append(drop)
+        flags += ["--postgres-url", urlunsplit(urlsplit(pg_url)._replace(path=f"/{name}"))]
+    redis_url = os.environ.get("CODER_REDIS_URL")
+    if redis_url:
+        import redis
+
+        url = urlunsplit(urlsplit(redis_url)._replace(path=f"/{SERVE_REDIS_DB}"))
+        redis.Redis.from_url(url).flushdb()
+        cleanups.append(lambda: redis.Redis.from_url(url).flushdb())
+        flags += ["--redis-url", url]
+    yield flags
+    for cleanup in cleanups:
+        cleanup()
+
+
+class Served:
+    def __init__(self, tmp_path: Path, extra_flags: list[str], daemons: int):
+        self.port = _free_port()
+        self.data_dir = tmp_path / "data"
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.env = {k: v for k, v in os.environ.items()
+                    if k not in {"CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL"}}
+        self.env.setdefault("DJANGO_SETTINGS_MODULE", "coderportal.settings")
+        self.flags = ["--data-dir", str(self.data_dir), "--http-address", f"127.0.0.1:{self.port}",
+                      "--provisioner-daemons", str(daemons), "--shutdown-grace-period", "20s", *extra_flags]
+        self.log = (tmp_path / "serve.log").open("wb")
+        self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *self.flags], cwd=ROOT, env=self.env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def output(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text(errors="replace")
+
+    def tree(self) -> list[psutil.Process]:
+        parent = psutil.Process(self.proc.pid)
+        return [parent, *parent.children(recursive=True)]
+
+    def wait_healthy(self) -> None:
+        def healthy():
+            assert self.proc.poll() is None, f"serve exited early:\n{self.output()}"
+            try:
+                return httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        _wait(healthy, 120, "/healthz")
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess:
+        """Another portal process with the same configuration as the server (flags via env)."""
+        env = dict(self.env)
+        for i in range(0, len(self.flags), 2):
+            flag, value = self.flags[i], self.flags[i + 1]
+            env[{"--data-dir": "CODER_DATA_DIR", "--postgres-url": "CODER_PG_CONNECTION_URL",
+                 "--redis-url": "CODER_REDIS_URL"}.get(flag, "_IGNORED")] = value
+        return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=120)
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=90)
+        finally:
+            self.log.close()
+
+
+@pytest.fixture
+def serve(tmp_path, backing_services):
+    started = []
+
+    def start(daemons: int = 1) -> Served:
+        served = Served(tmp_path, backing_services, daemons)
+        started.append(served)
+        return served
+
+    yield start
+    for served in started:
+        if served.proc.poll() is None:
+            for process in served.tree()[::-1]:
+                process.kill()
+            served.proc.wait()
+
+
+def _survivors(processes: list[psutil.Process]) -> list[str]:
+    alive = []
+    for process in processes:
+        try:
+            if process.is_running() and process.status() != psutil.STATUS_ZOMBIE:
+                alive.append(f"{process.pid} {' '.join(process.cmdline())}")
+        except psutil.NoSuchProcess:
+            continue
+    return alive
+
+
+def test_serve_bootstraps_serves_runs_tasks_and_stops_cleanly(serve):
+    served = serve(daemons=1)
+    served.wait_healthy()
+    assert "/api/v2/users/first" in served.output()  # tells the operator how to bootstrap
+
+    with httpx.Client(base_url=served.base, timeout=30) as http:
+        first = http.post("/api/v2/users/first", json={"username": "admin", "email": "admin@example.com",
+                                                        "password": "correct-horse-42", "name": "Admin"})
+        assert first.status_code == 201, first.text
+        login = http.post("/api/v2/users/login", json={"email": "admin@example.com",
+                                                        "password": "correct-horse-42"})
+        assert login.status_code == 201, login.text
+        token = login.json()["session_token"]
+        me = http.get("/api/v2/users/me", headers={"Coder-Session-Token": token})
+        assert me.status_code == 200, me.text
+        assert me.json()["username"] == "admin"
+
+    # A task sent by another portal process runs in one of serve's workers.
+    token = uuid.uuid4().hex
+    sent = served.manage("shell", "-c", f"from coderportal.tasks import ping; ping.delay({token!r})")
+    assert sent.returncode == 0, sent.stderr
+    ping_file = served.data_dir / "pings" / f"{token}.json"
+    _wait(ping_file.exists, 60, "the ping task to run")
+    tree = served.tree()
+    assert json.loads(ping_file.read_text())["pid"] in {p.pid for p in tree}
+
+    names = " ".join(" ".join(p.cmdline()) for p in tree)
+    assert "uvicorn" in names and "provisioner-1@" in names and "system@" in names and " beat " in names
+
+    assert served.stop() == 0, served.output()
+    _wait(lambda: not _survivors(tree), 10, "every child to exit")
+    assert "all processes stopped" in served.output()
+
+
+def test_a_child_that_dies_takes_the_server_down_without_orphans(serve):
+    served = serve(daemons=1)
+    served.wait_healthy()
+    tree = served.tree()
+    worker = next(p for p in psutil.Process(served.proc.pid).children()
+                  if "provisioner-1@" in " ".join(p.cmdline()))
+    worker.kill()
+    code = served.proc.wait(timeout=90)
+    assert code != 0
+    assert "exited unexpectedly" in served.output()
+    _wait(lambda: not _survivors(tree), 10, "every child to exit")
+
+
+def test_serve_with_no_provisioner_daemons_runs_none(serve):
+    served = serve(daemons=0)
+    served.wait_healthy()
+    names = " ".join(" ".join(p.cmdline()) for p in served.tree())
+    assert "-n provisioner-" not in names and "-n system@" in names
+    assert served.stop() == 0
+
+
+def test_create_first_user_command(tmp_path, backing_services, serve):
+    served = serve(daemons=0)
+    served.wait_healthy()
+    password_file = tmp_path / "password"
+    password_file.write_text("correct-horse-42\n")
+    created = served.manage("create_first_user", "--username", "boot", "--email", "boot@example.com",
+                            "--password-file", str(password_file))
+    assert created.returncode == 0, created.stderr
+    again = served.manage("create_first_user", "--username", "boot2", "--email", "b2@example.com",
+                          "--password-file", str(password_file))
+    assert again.returncode != 0 and "already" in again.stderr
+    with httpx.Client(base_url=served.base, timeout=30) as http:
+        login = http.post("/api/v2/users/login", json={"email": "boot@example.com", "password": "correct-horse-42"})
+        assert login.status_code == 201, login.text
+    assert served.stop() == 0
+
+
+@pytest.mark.parametrize("daemon_tags, job_tags, runs", [
+    ({}, {}, True),
+    ({}, {"os": "linux"}, False),
+    ({"os": "linux"}, {}, False),  # untagged jobs only run on untagged daemons (Coder's rule)
+    ({"os": "linux"}, {"os": "linux"}, True),
+    ({"os": "linux", "arch": "arm64"}, {"os": "linux"}, True),
+    ({"os": "linux"}, {"os": "linux", "arch": "arm64"}, False),
+    ({"os": "linux"}, {"os": "darwin"}, False),
+    ({"scope": "user", "owner": "u1"}, {"scope": "user", "owner": "u1"}, True),
+    ({"scope": "user", "owner": "u1"}, {"scope": "user", "owner": "u2"}, False),
+])
+def test_provisioner_queue_routing_follows_tag_containment(daemon_tags, job_tags, runs):
+    assert (queues.job_queue(job_tags) in queues.daemon_queues(daemon_tags)) is runs
+
+
+def test_parse_tags_rejects_malformed_pairs():
+    assert queues.parse_tags(["os=linux,arch=amd64", "zone=eu"]) == {"os": "linux", "arch": "amd64", "zone": "eu"}
+    with pytest.raises(ValueError):
+        queues.parse_tags(["nonsense"])
