@@ -83,7 +83,8 @@ class Supervisor:
             for name, proc in self.children.items():
                 code = proc.poll()
                 if code is not None:
-                    self.log(f"ERROR: {name} (pid {proc.pid}) exited unexpectedly with code {code}; stopping the server")
+                    self.log(f"ERROR: {name} (pid {proc.pid}) exited unexpectedly with code {code}; "
+                             "stopping the server")
                     return 1
             time.sleep(0.2)
         self.log(f"received {signal.Signals(self._stop_signal).name}: stopping")
@@ -105,7 +106,7 @@ class Supervisor:
         # Remember the whole tree first: children re-parented to init after their parent dies
         # are otherwise out of sight.
         tree = self._descendants()
-        for name, proc in self.children.items():
+        for proc in self.children.values():
             if proc.poll() is None:
                 self._signal(proc.pid, signal.SIGTERM)
         deadline = time.monotonic() + self.grace
