@@ -1,4 +1,4 @@
-"""Template services: file upload (archive checks, dedup by hash)."""
+"""Template source files: upload (archive checks, dedup by hash) and the archive limits."""
 from __future__ import annotations
 
 import hashlib
