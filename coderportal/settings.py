@@ -12,6 +12,7 @@ from pathlib import Path
 
 import dj_database_url
 
+from accounts.sso import sso_settings
 from coderportal import config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -135,7 +136,11 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BEAT_SCHEDULE: dict = {}
+# Scheduler tasks run on the `scheduler` queue; provisioner jobs are routed by tags (templates_app.jobs.queues).
+CELERY_TASK_DEFAULT_QUEUE = "scheduler"
+CELERY_BEAT_SCHEDULE: dict = {
+    "reap-provisioner-jobs": {"task": "provisioner.reap", "schedule": 15.0},
+}
 
 if REDIS_URL:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
@@ -173,7 +178,8 @@ SOCIALACCOUNT_AUTO_SIGNUP = True
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = True
 SOCIALACCOUNT_STORE_TOKENS = False
-SOCIALACCOUNT_PROVIDERS: dict = {}
+# OIDC / GitHub apps from CODER_OIDC_* and CODER_OAUTH2_GITHUB_* (accounts/sso/sso_settings.py).
+SOCIALACCOUNT_PROVIDERS: dict = sso_settings.providers()
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -37,6 +37,8 @@ class ProvisionerJob(models.Model):
     tags = models.JSONField(default=dict, blank=True)
     queue = models.CharField(max_length=256, default="provisioner")
     input = models.JSONField(default=dict, blank=True)
+    # What a finished job produced that has no other home (e.g. a dry-run's planned resources).
+    result = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True, default="")
     error_code = models.CharField(max_length=64, blank=True, default="")
     worker = models.ForeignKey("templates_app.ProvisionerDaemon", null=True, blank=True, on_delete=models.SET_NULL,
