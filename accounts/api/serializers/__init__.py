@@ -1,0 +1,1 @@
+"""Serializers of the accounts API: request bodies (strictly typed) and Coder-shaped responses."""

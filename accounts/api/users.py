@@ -1,0 +1,132 @@
+"""`/users` and `/users/{user}/...` views (except keys): list, create, read, delete, profile,
+status, password, login type, roles and organizations. Views parse, call a service, render."""
+from __future__ import annotations
+
+from rest_framework.response import Response
+
+from accounts import rbac
+from accounts.api.serializers.users import (
+    AssignableRoleSerializer, CreateUserRequest, UpdatePasswordRequest, UpdateProfileRequest, UpdateRolesRequest,
+    UserOrganizationSerializer, UserSerializer,
+)
+from accounts.models import User
+from accounts.models.users import LoginType, UserStatus
+from accounts.services import users as services
+from coderportal.api.search import parse_query
+from coderportal.api.views import PortalAPIView, paginate, pagination
+
+BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class AccountsAPIView(PortalAPIView):
+    def initial(self, request, *args, **kwargs):
+        # DRF's JSON parser reads the raw stream, which skips Django's body size limit;
+        # reading `body` first enforces DATA_UPLOAD_MAX_MEMORY_SIZE (RequestDataTooBig -> 413).
+        if request.method in BODY_METHODS:
+            request._request.body  # noqa: B018 - read for its check
+        super().initial(request, *args, **kwargs)
+
+    def target_user(self, ident: str) -> User:
+        return services.get_user(ident, actor=self.actor)
+
+
+def user_json(user: User) -> dict:
+    return UserSerializer(user).data
+
+
+def refreshed(user: User) -> User:
+    return services.with_relations(User.objects.filter(pk=user.pk)).get()
+
+
+class UsersView(AccountsAPIView):
+    def get(self, request):
+        terms = parse_query(request.query_params.get("q", ""), services.SEARCH_KEYS, default_key="search")
+        limit, offset = pagination(request)
+        users = services.search_users(actor=self.actor, terms=terms)
+        count = users.count()
+        return Response({"users": UserSerializer(paginate(users, limit, offset), many=True).data, "count": count})
+
+    def post(self, request):
+        body = self.parse(CreateUserRequest)
+        user = services.create_user(
+            actor=self.actor, username=body["username"], email=body["email"], name=body["name"],
+            password=body["password"] or None, login_type=body["login_type"] or LoginType.PASSWORD,
+            status=body["user_status"] or UserStatus.DORMANT, organization_ids=body["organization_ids"])
+        return Response(user_json(refreshed(user)), status=201)
+
+
+class UserView(AccountsAPIView):
+    def get(self, request, user):
+        return Response(user_json(self.target_user(user)))
+
+    def delete(self, request, user):
+        services.delete_user(self.target_user(user), actor=self.actor)
+        return Response({"message": "User has been deleted!"})
+
+
+class UserProfileView(AccountsAPIView):
+    def put(self, request, user):
+        target = self.target_user(user)
+        body = self.parse(UpdateProfileRequest)
+        target = services.update_profile(target, actor=self.actor, username=body["username"], name=body.get("name"))
+        return Response(user_json(refreshed(target)))
+
+
+class UserStatusView(AccountsAPIView):
+    status_value = UserStatus.ACTIVE
+
+    def put(self, request, user):
+        target = services.set_status(self.target_user(user), self.status_value, actor=self.actor)
+        return Response(user_json(refreshed(target)))
+
+
+class SuspendUserView(UserStatusView):
+    status_value = UserStatus.SUSPENDED
+
+
+class UserPasswordView(AccountsAPIView):
+    def put(self, request, user):
+        target = self.target_user(user)
+        body = self.parse(UpdatePasswordRequest)
+        services.change_password(target, actor=self.actor, password=body["password"],
+                                 old_password=body["old_password"])
+        return Response(status=204)
+
+
+class UserLoginTypeView(AccountsAPIView):
+    def get(self, request, user):
+        return Response({"login_type": services.login_type(self.target_user(user), actor=self.actor)})
+
+
+class UserRolesView(AccountsAPIView):
+    def get(self, request, user):
+        return Response(services.user_roles(self.target_user(user), actor=self.actor))
+
+    def put(self, request, user):
+        target = self.target_user(user)
+        body = self.parse(UpdateRolesRequest)
+        return Response(user_json(services.set_site_roles(target, body["roles"], actor=self.actor)))
+
+
+class SiteRolesView(AccountsAPIView):
+    def get(self, request):
+        roles = []
+        for role, assignable in services.assignable_site_roles(actor=self.actor):
+            role.assignable = assignable
+            roles.append(role)
+        return Response(AssignableRoleSerializer(roles, many=True).data)
+
+
+class UserOrganizationsView(AccountsAPIView):
+    def get(self, request, user):
+        orgs = services.user_organizations(self.target_user(user), actor=self.actor)
+        return Response(UserOrganizationSerializer(orgs, many=True).data)
+
+
+class UserOrganizationByNameView(AccountsAPIView):
+    def get(self, request, user, organizationname):
+        org = services.user_organizations(self.target_user(user), actor=self.actor).filter(
+            name__iexact=organizationname).first()
+        if org is None:
+            raise rbac.NotFound()
+        return Response(UserOrganizationSerializer(org).data)
