@@ -21,8 +21,6 @@ import httpx
 import psutil
 import pytest
 
-from coderportal.serve import queues
-
 ROOT = Path(__file__).resolve().parent.parent
 SERVE_REDIS_DB = 13  # a Redis database of its own, so stale messages of other runs never mix in
 
@@ -225,24 +223,3 @@ def test_create_first_user_command(tmp_path, backing_services, serve):
         login = http.post("/api/v2/users/login", json={"email": "boot@example.com", "password": "correct-horse-42"})
         assert login.status_code == 201, login.text
     assert served.stop() == 0
-
-
-@pytest.mark.parametrize("daemon_tags, job_tags, runs", [
-    ({}, {}, True),
-    ({}, {"os": "linux"}, False),
-    ({"os": "linux"}, {}, False),  # untagged jobs only run on untagged daemons (Coder's rule)
-    ({"os": "linux"}, {"os": "linux"}, True),
-    ({"os": "linux", "arch": "arm64"}, {"os": "linux"}, True),
-    ({"os": "linux"}, {"os": "linux", "arch": "arm64"}, False),
-    ({"os": "linux"}, {"os": "darwin"}, False),
-    ({"scope": "user", "owner": "u1"}, {"scope": "user", "owner": "u1"}, True),
-    ({"scope": "user", "owner": "u1"}, {"scope": "user", "owner": "u2"}, False),
-])
-def test_provisioner_queue_routing_follows_tag_containment(daemon_tags, job_tags, runs):
-    assert (queues.job_queue(job_tags) in queues.daemon_queues(daemon_tags)) is runs
-
-
-def test_parse_tags_rejects_malformed_pairs():
-    assert queues.parse_tags(["os=linux,arch=amd64", "zone=eu"]) == {"os": "linux", "arch": "amd64", "zone": "eu"}
-    with pytest.raises(ValueError):
-        queues.parse_tags(["nonsense"])

@@ -6,10 +6,10 @@ same settings. Workers and beat talk only through the broker and the database.
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from coderportal.serve import queues
+from templates_app.jobs import queues
 
 SYSTEM_QUEUE = "celery"  # Celery's default queue: housekeeping and scheduled tasks
 
@@ -18,6 +18,7 @@ SYSTEM_QUEUE = "celery"  # Celery's default queue: housekeeping and scheduled ta
 class ChildSpec:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)  # on top of serve's own environment
 
 
 def _celery(*args: str) -> list[str]:
@@ -43,20 +44,28 @@ def worker_args(name: str, queue_names: list[str], log_level: str, *, pool: str 
             "--loglevel", log_level.upper(), "--without-mingle", "--without-gossip", "--without-heartbeat"]
 
 
+def provisioner_env(tags: dict[str, str]) -> dict[str, str]:
+    """What makes a worker register as a provisioner daemon (`templates_app.tasks`)."""
+    return {"CODER_PROVISIONER_DAEMON": "1",
+            "CODER_PROVISIONER_TAGS": ",".join(f"{k}={v}" for k, v in queues.normalize_tags(tags).items())}
+
+
 def provisioner(index: int, log_level: str) -> ChildSpec:
-    """A built-in provisioner daemon: untagged, one job at a time (Coder's daemon model).
+    """A built-in provisioner daemon: untagged like Coder's, one job at a time (Coder's daemon model).
 
     prefork with one child keeps the job in its own process, so a job that resets signal
     handlers (Terraform's library does) cannot break the worker's graceful shutdown.
     """
     name = f"provisioner-{index}"
-    return ChildSpec(name, _celery(*worker_args(f"{name}@%h", queues.daemon_queues({}), log_level)))
+    return ChildSpec(name, _celery(*worker_args(f"{name}@%h", queues.queues_for_daemon({}), log_level)),
+                     env=provisioner_env({}))
 
 
 def system_worker(log_level: str) -> ChildSpec:
     """Runs scheduled and housekeeping tasks, independent of provisioner daemons (which may be 0)."""
     return ChildSpec("system", _celery(*worker_args("system@%h", [SYSTEM_QUEUE], log_level,
-                                                    pool="threads", concurrency=4)))
+                                                    pool="threads", concurrency=4)),
+                     env={"CODER_PROVISIONER_DAEMON": "0"})
 
 
 def scheduler(data_dir: Path, log_level: str) -> ChildSpec:

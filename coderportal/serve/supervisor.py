@@ -57,7 +57,7 @@ class Supervisor:
         for spec in self.specs:
             preexec = _die_with_parent(os.getpid()) if sys.platform.startswith("linux") else None
             self.children[spec.name] = subprocess.Popen(
-                spec.argv, env=self.env, cwd=self.cwd, start_new_session=True, preexec_fn=preexec)
+                spec.argv, env={**self.env, **spec.env}, cwd=self.cwd, start_new_session=True, preexec_fn=preexec)
             self.log(f"started {spec.name} (pid {self.children[spec.name].pid})")
 
     def run(self) -> int:

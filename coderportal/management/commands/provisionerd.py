@@ -1,8 +1,9 @@
 """`manage.py provisionerd`: an external provisioner daemon (Coder's `coder provisioner start`).
 
 Runs one Celery worker that takes provisioner jobs one at a time from the queues its tags
-match (`coderportal.serve.queues`). It needs only the database and the broker
-(CODER_PG_CONNECTION_URL and CODER_REDIS_URL or CELERY_BROKER_URL), no web server.
+match (`templates_app.jobs.queues`) and registers as a daemon (`templates_app.tasks`). It
+needs only the database and the broker (CODER_PG_CONNECTION_URL and CODER_REDIS_URL or
+CELERY_BROKER_URL), no web server.
 The process replaces itself with the worker, so signals reach Celery directly.
 """
 from __future__ import annotations
@@ -14,7 +15,8 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 
 from coderportal import config
-from coderportal.serve import children, queues
+from coderportal.serve import children
+from templates_app.jobs import queues
 
 
 class Command(BaseCommand):
@@ -23,14 +25,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--tag", "--tags", "-t", dest="tags", action="append", default=[],
                             help="Provisioner tag key=value (repeatable, or comma-separated). "
-                                 "Env CODER_PROVISIONERD_TAGS.")
+                                 "Default: CODER_PROVISIONER_TAGS.")
         parser.add_argument("--name", default="", help="Worker name; default provisionerd-<pid>@<host>.")
         parser.add_argument("--print-queues", action="store_true", help="Print the queues and exit.")
 
     def handle(self, *args, tags, name, print_queues, **_):
         try:
-            parsed = queues.parse_tags(tags or [os.environ.get("CODER_PROVISIONERD_TAGS", "")])
-            queue_names = queues.daemon_queues(parsed)
+            pairs = [part for value in (tags or [config.get("CODER_PROVISIONER_TAGS")])
+                     for part in value.split(",") if part.strip()]
+            parsed = queues.parse_tag_args(pairs)
+            queue_names = queues.queues_for_daemon(parsed)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         if print_queues:
@@ -39,6 +43,6 @@ class Command(BaseCommand):
         node = name or f"provisionerd-{os.getpid()}@{socket.gethostname()}"
         argv = [sys.executable, "-m", "celery", "-A", "coderportal",
                 *children.worker_args(node, queue_names, config.get("CODER_LOG_LEVEL"))]
-        self.stdout.write(f"provisionerd {node}: tags {queues.normalize(parsed)}; queues {', '.join(queue_names)}")
+        self.stdout.write(f"provisionerd {node}: tags {queues.normalize_tags(parsed)}; queues {', '.join(queue_names)}")
         self.stdout.flush()
-        os.execv(sys.executable, argv)
+        os.execve(sys.executable, argv, {**os.environ, **children.provisioner_env(parsed)})

@@ -1,0 +1,210 @@
+#!/usr/bin/env python
+"""API throughput: `GET /api/v2/users/me` (token auth + RBAC subject) against `/healthz`.
+
+Starts `manage.py serve` on a free loopback port (embedded default, or PostgreSQL/Redis when
+CODER_PG_CONNECTION_URL / CODER_REDIS_URL are set) with no provisioner daemons and rate limits
+off, bootstraps the first user and an API token, then drives a bounded asyncio+httpx load at
+each concurrency level and prints requests/s, p50, p99, the me/healthz ratio and the resident
+memory of the web processes at idle and after the load.
+
+    .venv/bin/python bench/api_throughput.py --web-workers 1 2 --concurrency 16 64 --duration 10
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import psutil
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "bench-password-42"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """One `serve` process tree on loopback, stopped with SIGTERM like an operator would."""
+
+    def __init__(self, web_workers: int):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.tmp = tempfile.TemporaryDirectory(prefix="coderportal-bench-")
+        self.cleanups = []
+        flags = ["--data-dir", self.tmp.name, "--http-address", f"127.0.0.1:{self.port}",
+                 "--provisioner-daemons", "0", "--scheduler", "false", "--web-workers", str(web_workers)]
+        flags += self._backing_services()
+        env = {**os.environ, "CODER_API_RATE_LIMIT": "0", "CODER_LOG_LEVEL": "WARNING"}
+        for name in ("CODER_PG_CONNECTION_URL", "CODER_REDIS_URL"):
+            env.pop(name, None)
+        self.log = open(Path(self.tmp.name) / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *flags], cwd=ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def _backing_services(self) -> list[str]:
+        flags = []
+        if os.environ.get("CODER_PG_CONNECTION_URL"):
+            import psycopg
+
+            url = urlsplit(os.environ["CODER_PG_CONNECTION_URL"])
+            name = f"coderportal_bench_{uuid.uuid4().hex[:8]}"
+            admin = urlunsplit(url._replace(path="/postgres"))
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            self.cleanups.append(lambda: psycopg.connect(admin, autocommit=True).execute(
+                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            flags += ["--postgres-url", urlunsplit(url._replace(path=f"/{name}"))]
+        if os.environ.get("CODER_REDIS_URL"):
+            flags += ["--redis-url", urlunsplit(urlsplit(os.environ["CODER_REDIS_URL"])._replace(path="/12"))]
+        return flags
+
+    def wait_healthy(self, timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise SystemExit(f"serve exited early:\n{Path(self.log.name).read_text()}")
+            try:
+                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise SystemExit("serve did not become healthy")
+
+    def web_processes(self) -> list[psutil.Process]:
+        found = []
+        for child in psutil.Process(self.proc.pid).children():
+            if "uvicorn" in " ".join(child.cmdline()):
+                found += [child, *child.children(recursive=True)]
+        return found
+
+    def web_rss_mib(self) -> float:
+        total = 0
+        for process in self.web_processes():
+            try:
+                total += process.memory_info().rss
+            except psutil.NoSuchProcess:
+                pass
+        return total / 2**20
+
+    def stop(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=90)
+        self.log.close()
+        for cleanup in self.cleanups:
+            cleanup()
+        self.tmp.cleanup()
+
+
+def bootstrap(base: str) -> str:
+    """First user, login, API token; returns the token."""
+    with httpx.Client(base_url=base, timeout=30) as http:
+        first = http.post("/api/v2/users/first", json={"username": "bench", "email": "bench@example.com",
+                                                        "password": PASSWORD, "name": "Bench"})
+        first.raise_for_status()
+        login = http.post("/api/v2/users/login", json={"email": "bench@example.com", "password": PASSWORD})
+        login.raise_for_status()
+        session = login.json()["session_token"]
+        token = http.post("/api/v2/users/me/keys/tokens", json={"token_name": "bench", "lifetime": 3600 * 10**9},
+                          headers={"Coder-Session-Token": session})
+        if token.status_code == 201:
+            return token.json()["key"]
+        print(f"note: token endpoint answered {token.status_code}; using the login session token")
+        return session
+
+
+async def load(base: str, path: str, headers: dict, concurrency: int, duration: float, max_requests: int):
+    """Closed-loop load: `concurrency` clients, each sending its next request when one returns."""
+    latencies: list[float] = []
+    errors = 0
+    stop_at = time.monotonic() + duration
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers=headers, limits=limits, timeout=30) as http:
+        async def client():
+            nonlocal errors
+            while time.monotonic() < stop_at and len(latencies) + errors < max_requests:
+                started = time.perf_counter()
+                try:
+                    response = await http.get(path)
+                    ok = response.status_code == 200
+                except httpx.HTTPError:
+                    ok = False
+                if ok:
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors += 1
+
+        began = time.perf_counter()
+        await asyncio.gather(*(client() for _ in range(concurrency)))
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+
+    def pct(p: float) -> float:
+        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000 if latencies else float("nan")
+
+    return {"rps": len(latencies) / elapsed, "p50": pct(0.50), "p99": pct(0.99), "ok": len(latencies),
+            "errors": errors}
+
+
+def run(web_workers: int, levels: list[int], duration: float, max_requests: int) -> list[dict]:
+    server = Server(web_workers)
+    rows = []
+    try:
+        server.wait_healthy()
+        token = bootstrap(server.base)
+        auth = {"Coder-Session-Token": token}
+        asyncio.run(load(server.base, "/api/v2/users/me", auth, 4, 2, 500))  # warm caches and connections
+        idle = server.web_rss_mib()
+        for concurrency in levels:
+            for label, path, headers in (("healthz", "/healthz", {}), ("users/me", "/api/v2/users/me", auth)):
+                result = asyncio.run(load(server.base, path, headers, concurrency, duration, max_requests))
+                rows.append({"workers": web_workers, "endpoint": label, "concurrency": concurrency, **result})
+        after = server.web_rss_mib()
+    finally:
+        server.stop()
+    for row in rows:
+        row["rss_idle"], row["rss_after"] = idle, after
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--web-workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[16, 64])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (bounded)")
+    parser.add_argument("--max-requests", type=int, default=50_000, help="cap per measurement")
+    args = parser.parse_args()
+    backend = "PostgreSQL+Redis" if os.environ.get("CODER_PG_CONNECTION_URL") else "embedded (SQLite)"
+    print(f"backend: {backend}; cores: {os.cpu_count()}; load generator: asyncio+httpx, one process, loopback")
+    rows = []
+    for workers in args.web_workers:
+        rows += run(workers, args.concurrency, min(args.duration, 60.0), args.max_requests)
+    print(f"{'web workers':>11} {'endpoint':>9} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+          f"{'errors':>6} {'RSS idle MiB':>12} {'RSS after MiB':>13}")
+    for r in rows:
+        print(f"{r['workers']:>11} {r['endpoint']:>9} {r['concurrency']:>5} {r['rps']:>8.0f} {r['p50']:>8.1f} "
+              f"{r['p99']:>8.1f} {r['errors']:>6} {r['rss_idle']:>12.0f} {r['rss_after']:>13.0f}")
+    print("ratio users/me : healthz (req/s)")
+    for r in rows:
+        if r["endpoint"] == "users/me":
+            base = next(h for h in rows if h["endpoint"] == "healthz" and h["workers"] == r["workers"]
+                        and h["concurrency"] == r["concurrency"])
+            print(f"  web workers {r['workers']}, concurrency {r['concurrency']}: {r['rps'] / base['rps']:.2f}")
+
+
+if __name__ == "__main__":
+    main()
