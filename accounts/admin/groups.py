@@ -27,19 +27,19 @@ class GroupForm(ServiceFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         subject = self.rbac_actor.subject
         users = rbac.filter_queryset(subject, "read", User.objects.filter(deleted=False))
-        if self.instance.pk:
+        if not self.instance._state.adding:
             users = users.filter(memberships__organization_id=self.instance.organization_id)
             self.fields["members"].initial = list(self.instance.auth_group.user_set.all())
         self.fields["members"].queryset = users.order_by("username")
 
     def clean(self):
         data = super().clean()
-        org = data.get("organization") or (self.instance.organization if self.instance.pk else None)
+        org = data.get("organization") or (self.instance.organization if not self.instance._state.adding else None)
         if org is None or self.errors:
             return data
         changes = {k: data[k] for k in self.changed_data if k in admin_ops.GROUP_FIELDS}
         try:
-            admin_ops._validate_group(org.id, changes, self.instance if self.instance.pk else None)
+            admin_ops._validate_group(org.id, changes, self.instance if not self.instance._state.adding else None)
             admin_ops._validate_members(org.id, data.get("members") or [])
         except (ValidationFailed, Conflict) as exc:
             self.add_service_error(exc)

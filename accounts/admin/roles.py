@@ -27,12 +27,12 @@ class CustomRoleForm(ServiceFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        org = data.get("organization") or (self.instance.organization if self.instance.pk else None)
+        org = data.get("organization") or (self.instance.organization if not self.instance._state.adding else None)
         if org is None or self.errors:
             return data
         fields = {k: data[k] for k in admin_ops.ROLE_FIELDS if k in data and k in self.changed_data}
         try:
-            admin_ops._validate_role(org.id, fields, self.instance if self.instance.pk else None)
+            admin_ops._validate_role(org.id, fields, self.instance if not self.instance._state.adding else None)
         except (ValidationFailed, Conflict) as exc:
             self.add_service_error(exc)
         return data
