@@ -9,5 +9,9 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from coderportal.routing import websocket_urlpatterns  # noqa: E402
+from coderportal.ws_auth import websocket_auth_stack  # noqa: E402
 
-application = ProtocolTypeRouter({"http": django_asgi, "websocket": URLRouter(websocket_urlpatterns)})
+application = ProtocolTypeRouter({
+    "http": django_asgi,
+    "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
+})

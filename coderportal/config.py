@@ -64,6 +64,8 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_PROVISIONER_DAEMON_OFFLINE_AFTER", "60s",
                "A provisioner daemon not seen for this long is shown offline."),
         Option("CODER_PROVISIONER_TAGS", "", "Tags of this provisioner worker, as k=v pairs separated by commas."),
+        Option("CODER_ENABLE_ECHO_PROVISIONER", "false",
+               "Accept the scripted `echo` provisioner (for tests and demos, like Coder's)."),
         Option("CODER_OIDC_ISSUER_URL", "", "OpenID Connect issuer URL; enables OIDC login."),
         Option("CODER_OIDC_CLIENT_ID", "", "OIDC client id."),
         Option("CODER_OIDC_CLIENT_SECRET", "", "OIDC client secret.", secret=True),

@@ -203,7 +203,8 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
 }
 # Template archives arrive as raw bodies, so the body cap must admit the largest archive.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(int(config.get("CODER_MAX_REQUEST_BODY_BYTES")), int(config.get("CODER_MAX_FILE_BYTES")))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(int(config.get("CODER_MAX_REQUEST_BODY_BYTES")),
+                                  int(config.get("CODER_MAX_FILE_BYTES")))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

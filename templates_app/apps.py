@@ -10,3 +10,6 @@ class TemplatesAppConfig(AppConfig):
         from templates_app.rbac_registry import register_all
 
         register_all()
+        from templates_app.jobs import imports
+
+        imports.register()
