@@ -2,15 +2,23 @@
 
 `template_versions_json(versions)` serializes a list at a constant query count (queue
 positions and provisioner daemons are fetched once for the whole list); rows must come
-from `services.templates.versions_queryset()` (job, creator and template joined).
+from `versions_queryset()` (job, creator and template joined). Also the JSON of what an
+import found: rich parameters and variables (sensitive values redacted).
 """
 from __future__ import annotations
 
 from templates_app.jobs import daemon as daemons
 from templates_app.jobs import queues
-from templates_app.models import ProvisionerDaemon
+from templates_app.models import ProvisionerDaemon, TemplateVersion
 
 from .jobs import NOT_QUEUED, job_metadata, provisioner_job_json, queue_info
+
+
+REDACTED = "*redacted*"
+
+
+def versions_queryset():
+    return TemplateVersion.objects.select_related("job", "created_by", "template", "organization")
 
 
 def _time(value):
@@ -71,3 +79,36 @@ def template_versions_json(versions) -> list[dict]:
     daemon_list = daemon_rows() if versions else []
     return [template_version_json(v, queue=queue.get(v.job_id, NOT_QUEUED), daemon_list=daemon_list)
             for v in versions]
+
+
+def parameter_json(p) -> dict:
+    """Coder's TemplateVersionParameter."""
+    return {
+        "name": p.name,
+        "display_name": p.display_name,
+        "description": p.description,
+        "description_plaintext": p.description,
+        "type": p.type,
+        "form_type": p.form_type,
+        "mutable": p.mutable,
+        "default_value": p.default_value,
+        "icon": p.icon,
+        "options": [{"name": o.get("name", ""), "description": o.get("description", ""),
+                     "value": o.get("value", ""), "icon": o.get("icon", "")} for o in (p.options or [])],
+        "validation_error": p.validation_error,
+        "validation_regex": p.validation_regex,
+        "validation_min": p.validation_min,
+        "validation_max": p.validation_max,
+        "validation_monotonic": p.validation_monotonic,
+        "required": p.required,
+        "ephemeral": p.ephemeral,
+    }
+
+
+def variable_json(v) -> dict:
+    """Coder's TemplateVersionVariable; sensitive values never leave the server."""
+    def shown(value):
+        return REDACTED if v.sensitive and value else value
+
+    return {"name": v.name, "description": v.description, "type": v.type, "value": shown(v.value),
+            "default_value": shown(v.default_value), "required": v.required, "sensitive": v.sensitive}
