@@ -1,22 +1,21 @@
 """README's configuration table is generated from the options and must stay in sync with them."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from coderportal import config
-from coderportal.management.commands.config_reference import render
+from coderportal.management.commands.config_reference import README_BLOCK, render
 from coderportal.management.commands.serve import Command as ServeCommand
 from coderportal.serve import options
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCK = re.compile(r"<!-- config-reference:start -->\n(.*?)<!-- config-reference:end -->", re.S)
 
 
 def test_readme_configuration_table_matches_the_options():
-    match = BLOCK.search(README.read_text())
+    match = README_BLOCK.search(README.read_text())
     assert match, "README.md lacks the config-reference block"
-    assert match.group(1) == render(), "run `python manage.py config_reference` and paste it into README.md"
+    in_readme = match.group(0).removeprefix(match.group(1)).removesuffix(match.group(2))
+    assert in_readme == render(), "run `python manage.py config_reference --update-readme`"
 
 
 def test_every_option_appears_in_the_reference():

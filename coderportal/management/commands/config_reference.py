@@ -1,7 +1,10 @@
 """`manage.py config_reference`: the configuration table of README.md, generated from the options."""
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+import re
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from coderportal import config
 from coderportal.serve.options import SERVE_OPTIONS
@@ -9,6 +12,9 @@ from coderportal.serve.options import SERVE_OPTIONS
 
 def _cell(text: str) -> str:
     return text.replace("|", "\\|")
+
+
+README_BLOCK = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-reference:end -->)", re.S)
 
 
 def render() -> str:
@@ -27,6 +33,18 @@ def render() -> str:
 
 class Command(BaseCommand):
     help = "Print the configuration reference (Markdown) used in README.md."
+    requires_system_checks = []  # documentation only: must work even while the URLconf is broken
 
-    def handle(self, *args, **options):
-        self.stdout.write(render(), ending="")
+    def add_arguments(self, parser):
+        parser.add_argument("--update-readme", action="store_true", help="Rewrite the table inside README.md.")
+
+    def handle(self, *args, update_readme=False, **options):
+        if not update_readme:
+            self.stdout.write(render(), ending="")
+            return
+        readme = settings.BASE_DIR / "README.md"
+        text = readme.read_text()
+        if not README_BLOCK.search(text):
+            raise CommandError("README.md has no config-reference block")
+        readme.write_text(README_BLOCK.sub(lambda m: m.group(1) + render() + m.group(2), text))
+        self.stdout.write("README.md updated")
