@@ -1,1 +1,0 @@
-"""Workspaces, builds, provisioner jobs, agents (arrive with the workspaces issue)."""
