@@ -201,11 +201,11 @@ SEARCH_KEYS = {"search", "status", "role", "login_type", "last_seen_before", "la
 
 def _values(terms: dict, key: str, allowed=None) -> list[str]:
     values = [v.strip() for v in terms[key].split(",") if v.strip()]
-    if allowed is not None:
-        bad = [v for v in values if v not in allowed]
-        if bad or not values:
-            raise ValidationFailed("Invalid search query.",
-                                   {key: f"{', '.join(bad) or 'empty'}: must be one of {', '.join(allowed)}."})
+    if not values:
+        raise ValidationFailed("Invalid search query.", {key: "A value is required."})
+    bad = [v for v in values if allowed is not None and v not in allowed]
+    if bad:
+        raise ValidationFailed("Invalid search query.", {key: f"{', '.join(bad)}: must be one of {', '.join(allowed)}."})
     return values
 
 
