@@ -8,3 +8,4 @@ urlpatterns = [
     path("files/<uuid:file_id>", files.FileView.as_view()),
 ]
 urlpatterns += [path("", include("templates_app.api.urls_versions"))]
+urlpatterns += [path("", include("templates_app.api.urls_templates"))]

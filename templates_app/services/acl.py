@@ -78,15 +78,16 @@ def group_roles(template: Template) -> dict:
     return {group_id: _role_of(c) for group_id, c in codenames.items()}
 
 
-def get_acl(template: Template, *, subject) -> tuple[list[tuple[User, str]], list[tuple[Group, str]]]:
-    """The entries the subject may see: users it can read, groups of the template's org."""
+def get_acl(template: Template, *, subject):
+    """(users, {user id: role}, groups, {group id: role}): the entries the subject may see —
+    users it can read, groups of the template's organization. Querysets stay lazy so the
+    caller can prefetch what it renders."""
     rbac.authorize(subject, "read", template)
     users_by_role = user_roles(template)
     users = rbac.filter_queryset(subject, "read", User.objects.filter(pk__in=list(users_by_role), deleted=False))
     groups_by_role = group_roles(template)
-    groups = Group.objects.filter(pk__in=list(groups_by_role)).select_related("organization")
-    return ([(u, users_by_role[u.pk]) for u in users.order_by("username")],
-            [(g, groups_by_role[g.pk]) for g in groups.order_by("name")])
+    groups = Group.objects.filter(pk__in=list(groups_by_role), organization_id=template.organization_id)
+    return users.order_by("username"), users_by_role, groups.order_by("name"), groups_by_role
 
 
 def available(template: Template, *, subject):
