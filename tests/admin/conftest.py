@@ -12,6 +12,11 @@ from tests.factories import GroupFactory
 B_MARKERS = ("org-b", "outsider", "ops-b", "b-custom-role", "b-secret-target", "b-token")
 
 
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def world(org, other_org, owner, org_admin, member, outsider):
     GroupFactory(organization=org, name="devs-a").auth_group.user_set.add(member)
