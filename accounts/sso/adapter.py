@@ -50,7 +50,9 @@ class PortalAccountAdapter(DefaultAccountAdapter):
 
 class PortalSocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request, sociallogin):
-        return True
+        # Only within the callback that admitted this identity: allauth's signup form (reached
+        # when auto-signup cannot proceed) must never create accounts.
+        return login_flow.admission_of(sociallogin) is not None
 
     def list_apps(self, request, provider=None, client_id=None):
         apps = super().list_apps(request, provider=provider, client_id=client_id)

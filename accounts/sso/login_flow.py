@@ -12,6 +12,8 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from allauth.account.models import EmailAddress
+from allauth.account.utils import user_email
 from django.db import transaction
 
 from accounts.models import User
@@ -99,6 +101,10 @@ def _admit_github(sociallogin, policy: Policy) -> Admission:
             email = github.primary_verified_email(github.fetch_emails(session, token))
     if not email:
         raise LoginRefused("Your GitHub account has no verified primary email address.")
+    if not any(e.email.lower() == email.lower() for e in sociallogin.email_addresses):
+        # Fetched here rather than by allauth: record it so allauth's auto-signup sees it too.
+        sociallogin.email_addresses.insert(0, EmailAddress(email=email, verified=True, primary=True))
+        user_email(sociallogin.user, email)
     return Admission(LoginType.GITHUB, email, True, policy, dict(sociallogin.account.extra_data or {}))
 
 

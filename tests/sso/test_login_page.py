@@ -1,0 +1,90 @@
+"""The /login page and the admin login: SSO buttons from configuration, password form, logout."""
+from __future__ import annotations
+
+import pytest
+from allauth.socialaccount.models import SocialApp
+from django.test import Client
+
+from accounts.models import APIKey, AuditLog
+from coderportal.api.authentication import SESSION_TOKEN_COOKIE, resolve_token
+from tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture
+def client():
+    return Client()
+
+
+def test_login_page_offers_one_button_per_configured_provider(db, client, sso_env):
+    sso_env(CODER_OIDC_SIGN_IN_TEXT="Sign in with Okta", CODER_OIDC_ICON_URL="https://cdn.example.com/okta.svg",
+            CODER_OAUTH2_GITHUB_CLIENT_ID="gh-client")
+    page = client.get("/login").content.decode()
+    assert page.count('class="sso-button"') == 2
+    assert "Sign in with Okta" in page and 'src="https://cdn.example.com/okta.svg"' in page
+    assert 'href="/accounts/oidc/oidc/login/?process=login&amp;next=%2Fadmin%2F"' in page
+    assert 'href="/accounts/github/login/?process=login&amp;next=%2Fadmin%2F"' in page
+    assert 'name="password"' in page
+
+
+def test_admin_managed_provider_gets_a_button_too(db, client, sso_env):
+    sso_env()
+    SocialApp.objects.create(provider="openid_connect", provider_id="okta", name="Corporate Okta", client_id="x",
+                             settings={"server_url": "https://okta.example.com", "icon_url": ""})
+    page = client.get("/login").content.decode()
+    assert "Corporate Okta" in page and "/accounts/oidc/okta/login/" in page
+
+
+def test_no_buttons_without_providers(db, client, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    page = client.get("/login").content.decode()
+    assert 'class="sso-button"' not in page and 'name="password"' in page
+
+
+def test_admin_login_page_has_the_sso_buttons(db, client, sso_env):
+    sso_env(CODER_OIDC_SIGN_IN_TEXT="Sign in with Okta")
+    page = client.get("/admin/login/?next=/admin/").content.decode()
+    assert 'id="login-form"' in page
+    assert "Sign in with Okta" in page and "/accounts/oidc/oidc/login/?process=login&amp;next=%2Fadmin%2F" in page
+
+
+def test_password_form_is_hidden_when_password_auth_is_disabled(db, client, monkeypatch):
+    monkeypatch.setenv("CODER_DISABLE_PASSWORD_AUTH", "true")
+    assert 'name="password"' not in client.get("/login").content.decode()
+
+
+def test_password_login_opens_admin_session_and_api_cookie(db, client):
+    user = UserFactory(username="pat", email="pat@example.com")
+    response = client.post("/login", {"username": "pat", "password": PASSWORD, "next": "/admin/"})
+    assert response.status_code == 302 and response["Location"] == "/admin/"
+    key = resolve_token(response.cookies[SESSION_TOKEN_COOKIE].value)
+    assert (key.user, key.login_type) == (user, "password")
+    assert client.get("/admin/").status_code == 200
+
+
+def test_open_redirects_are_refused(db, client):
+    UserFactory(username="pat", email="pat@example.com")
+    response = client.post("/login", {"username": "pat", "password": PASSWORD, "next": "https://evil.example/"})
+    assert response["Location"] == "/admin/"
+
+
+def test_bad_password_is_refused_and_audited(db, client):
+    UserFactory(username="pat", email="pat@example.com")
+    response = client.post("/login", {"username": "pat", "password": "wrong-password"})
+    assert response.status_code == 401
+    assert "Incorrect" in response.content.decode()
+    assert SESSION_TOKEN_COOKIE not in response.cookies
+    assert AuditLog.objects.filter(action="login", status_code=401).exists()
+
+
+def test_logout_deletes_the_session_key_and_clears_the_cookie(db, client):
+    user = UserFactory(username="pat", email="pat@example.com")
+    client.post("/login", {"username": "pat", "password": PASSWORD})
+    assert APIKey.objects.filter(user=user).count() == 1
+    page = client.get("/login").content.decode()
+    assert 'id="signed-in-user">pat<' in page
+    response = client.post("/logout")
+    assert response.status_code == 302 and response["Location"] == "/login"
+    assert response.cookies[SESSION_TOKEN_COOKIE].value == ""
+    assert not APIKey.objects.filter(user=user).exists()
+    assert client.get("/admin/").status_code == 302
+    assert AuditLog.objects.filter(action="logout", resource_type="api_key", user=user).exists()
