@@ -2,6 +2,7 @@
 status, password, login type, roles and organizations. Views parse, call a service, render."""
 from __future__ import annotations
 
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import rbac
@@ -25,6 +26,11 @@ class AccountsAPIView(PortalAPIView):
         if request.method in BODY_METHODS:
             request._request.body  # noqa: B018 - read for its check
         super().initial(request, *args, **kwargs)
+        # PostgreSQL rejects NUL in text: refuse it here instead of failing inside a query.
+        if any("\x00" in str(value) for value in kwargs.values()):
+            raise rbac.NotFound()
+        if any("\x00" in value for _, values in request.query_params.lists() for value in values):
+            raise serializers.ValidationError({"q": ["Query parameters must not contain NUL characters."]})
 
     def target_user(self, ident: str) -> User:
         return services.get_user(ident, actor=self.actor)

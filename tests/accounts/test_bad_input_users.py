@@ -149,12 +149,14 @@ def test_login_bad_bodies(db):
 
 
 @pytest.mark.parametrize("path", ["/users/%00", "/users/" + "a" * 500, "/users/me/keys/tokens/%0A", "/users/nobody/roles",
-                                  "/users/00000000-0000-0000-0000-000000000000", "/users/me/organizations/%00"])
+                                  "/users/00000000-0000-0000-0000-000000000000", "/users/me/organizations/%00",
+                                  "/users/me/keys/tokens/a%00b", "/users/me/keys/ab%00cd"])
 def test_strange_path_parameters_are_404(client, path):
     assert_error(client.get(f"{API}{path}"), 404)
 
 
 @pytest.mark.parametrize("params", [{"limit": "x"}, {"offset": "-3"}, {"limit": "1e3"}, {"q": "status:"},
-                                    {"q": "role:"}, {"q": "last_seen_after:2024-13-45T00:00:00Z"}])
+                                    {"q": "role:"}, {"q": "last_seen_after:2024-13-45T00:00:00Z"},
+                                    {"q": "nul\x00byte"}, {"limit": "1\x00"}])
 def test_bad_list_parameters_are_400(client, params):
     assert_error(client.get(f"{API}/users", params), 400)
