@@ -89,7 +89,9 @@ def _create(org: Organization, name: str, *, display_name="", avatar_url="", quo
 def create_group(org: Organization, *, actor: Actor, name: str, display_name: str = "", avatar_url: str = "",
                  quota_allowance: int = 0) -> Group:
     rbac.authorize(actor.subject, "read", org)
-    rbac.authorize(actor.subject, "create", rbac.RbacObject(type="group", org_id=org.id))
+    # Inside an organization the requester can see, a refused create is a 403.
+    if not rbac.can(actor.subject, "create", rbac.RbacObject(type="group", org_id=org.id)):
+        raise rbac.Forbidden("Not allowed to create groups in this organization.")
     _validate_fields({"name": name, "display_name": display_name, "avatar_url": avatar_url,
                       "quota_allowance": quota_allowance})
     with transaction.atomic():

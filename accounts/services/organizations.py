@@ -98,7 +98,9 @@ def _validate_fields(fields: dict) -> None:
 
 def create_organization(*, actor: Actor, name: str, display_name: str = "", description: str = "",
                         icon: str = "") -> Organization:
-    rbac.authorize(actor.subject, "create", rbac.RbacObject(type="organization"))
+    # The list of organizations is visible to everyone, so a refused create is a 403, not a 404.
+    if not rbac.can(actor.subject, "create", rbac.RbacObject(type="organization")):
+        raise rbac.Forbidden("Not allowed to create organizations.")
     _validate_fields({"name": name, "display_name": display_name, "description": description, "icon": icon})
     with transaction.atomic():
         org = _create(name, display_name, description, icon)
