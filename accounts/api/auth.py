@@ -8,7 +8,12 @@ from __future__ import annotations
 from django.contrib.auth import logout as django_logout
 from rest_framework.response import Response
 
-from accounts.api.serializers.users import CreateFirstUserRequest, LoginWithPasswordRequest
+from drf_spectacular.utils import extend_schema
+
+from accounts.api.serializers.users import (
+    AuthMethodsResponse, CreateFirstUserRequest, CreateFirstUserResponse, LoginWithPasswordRequest,
+    LoginWithPasswordResponse, MessageResponse,
+)
 from accounts.api.users import AccountsAPIView
 from accounts.models import APIKey
 from accounts.services import auth as auth_service
@@ -22,11 +27,13 @@ class FirstUserView(AccountsAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(responses={200: MessageResponse, 404: MessageResponse}, summary="Check initial user created")
     def get(self, request):
         if not user_service.has_first_user():
             return Response({"message": "The initial user has not been created!"}, status=404)
         return Response({"message": "The initial user has already been created!"})
 
+    @extend_schema(request=CreateFirstUserRequest, responses={201: CreateFirstUserResponse}, summary="Create initial user")
     def post(self, request):
         body = self.parse(CreateFirstUserRequest)
         user, org = user_service.create_first_user(username=body["username"], email=body["email"],
@@ -39,6 +46,7 @@ class LoginView(AccountsAPIView):
     permission_classes = [AllowAny]
     throttle_classes = [LoginRateThrottle, APIRateThrottle]
 
+    @extend_schema(request=LoginWithPasswordRequest, responses={201: LoginWithPasswordResponse}, summary="Log in user")
     def post(self, request):
         body = self.parse(LoginWithPasswordRequest)
         key, token = auth_service.login(body["email"], body["password"], actor=self.actor)
@@ -49,6 +57,7 @@ class LoginView(AccountsAPIView):
 
 
 class LogoutView(AccountsAPIView):
+    @extend_schema(request=None, responses=MessageResponse, summary="Log out user")
     def post(self, request):
         key = request.auth if isinstance(request.auth, APIKey) else None
         auth_service.logout(actor=self.actor, key=key)
@@ -63,5 +72,6 @@ class AuthMethodsView(AccountsAPIView):
     authentication_classes = []
     permission_classes = [AllowAny]
 
+    @extend_schema(responses=AuthMethodsResponse, summary="Get authentication methods")
     def get(self, request):
         return Response(auth_service.auth_methods())

@@ -6,9 +6,12 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import rbac
+from drf_spectacular.utils import extend_schema
+
 from accounts.api.serializers.users import (
-    AssignableRoleSerializer, CreateUserRequest, UpdatePasswordRequest, UpdateProfileRequest, UpdateRolesRequest,
-    UserOrganizationSerializer, UserSerializer,
+    AssignableRoleSerializer, CreateUserRequest, GetUsersResponse, LoginTypeResponse, MessageResponse,
+    UpdatePasswordRequest, UpdateProfileRequest, UpdateRolesRequest, UserOrganizationSerializer, UserRolesResponse,
+    UserSerializer,
 )
 from accounts.models import User
 from accounts.models.users import LoginType, UserStatus
@@ -45,6 +48,7 @@ def refreshed(user: User) -> User:
 
 
 class UsersView(AccountsAPIView):
+    @extend_schema(responses=GetUsersResponse, summary="Get users")
     def get(self, request):
         terms = parse_query(request.query_params.get("q", ""), services.SEARCH_KEYS, default_key="search")
         limit, offset = pagination(request)
@@ -52,6 +56,7 @@ class UsersView(AccountsAPIView):
         count = users.count()
         return Response({"users": UserSerializer(paginate(users, limit, offset), many=True).data, "count": count})
 
+    @extend_schema(request=CreateUserRequest, responses={201: UserSerializer}, summary="Create new user")
     def post(self, request):
         body = self.parse(CreateUserRequest)
         user = services.create_user(
@@ -62,15 +67,18 @@ class UsersView(AccountsAPIView):
 
 
 class UserView(AccountsAPIView):
+    @extend_schema(responses=UserSerializer, summary="Get user by name")
     def get(self, request, user):
         return Response(user_json(self.target_user(user)))
 
+    @extend_schema(responses=MessageResponse, summary="Delete user")
     def delete(self, request, user):
         services.delete_user(self.target_user(user), actor=self.actor)
         return Response({"message": "User has been deleted!"})
 
 
 class UserProfileView(AccountsAPIView):
+    @extend_schema(request=UpdateProfileRequest, responses=UserSerializer, summary="Update user profile")
     def put(self, request, user):
         target = self.target_user(user)
         body = self.parse(UpdateProfileRequest)
@@ -81,6 +89,7 @@ class UserProfileView(AccountsAPIView):
 class UserStatusView(AccountsAPIView):
     status_value = UserStatus.ACTIVE
 
+    @extend_schema(request=None, responses=UserSerializer, summary="Suspend or activate user account")
     def put(self, request, user):
         target = services.set_status(self.target_user(user), self.status_value, actor=self.actor)
         return Response(user_json(refreshed(target)))
@@ -91,6 +100,7 @@ class SuspendUserView(UserStatusView):
 
 
 class UserPasswordView(AccountsAPIView):
+    @extend_schema(request=UpdatePasswordRequest, responses={204: None}, summary="Update user password")
     def put(self, request, user):
         target = self.target_user(user)
         body = self.parse(UpdatePasswordRequest)
@@ -100,14 +110,17 @@ class UserPasswordView(AccountsAPIView):
 
 
 class UserLoginTypeView(AccountsAPIView):
+    @extend_schema(responses=LoginTypeResponse, summary="Get user login type")
     def get(self, request, user):
         return Response({"login_type": services.login_type(self.target_user(user), actor=self.actor)})
 
 
 class UserRolesView(AccountsAPIView):
+    @extend_schema(responses=UserRolesResponse, summary="Get user roles")
     def get(self, request, user):
         return Response(services.user_roles(self.target_user(user), actor=self.actor))
 
+    @extend_schema(request=UpdateRolesRequest, responses=UserSerializer, summary="Assign role to user")
     def put(self, request, user):
         target = self.target_user(user)
         body = self.parse(UpdateRolesRequest)
@@ -115,6 +128,7 @@ class UserRolesView(AccountsAPIView):
 
 
 class SiteRolesView(AccountsAPIView):
+    @extend_schema(responses=AssignableRoleSerializer(many=True), summary="Get site member roles")
     def get(self, request):
         roles = []
         for role, assignable in services.assignable_site_roles(actor=self.actor):
@@ -124,12 +138,14 @@ class SiteRolesView(AccountsAPIView):
 
 
 class UserOrganizationsView(AccountsAPIView):
+    @extend_schema(responses=UserOrganizationSerializer(many=True), summary="Get organizations by user")
     def get(self, request, user):
         orgs = services.user_organizations(self.target_user(user), actor=self.actor)
         return Response(UserOrganizationSerializer(orgs, many=True).data)
 
 
 class UserOrganizationByNameView(AccountsAPIView):
+    @extend_schema(responses=UserOrganizationSerializer, summary="Get organization by user and organization name")
     def get(self, request, user, organizationname):
         org = services.user_organizations(self.target_user(user), actor=self.actor).filter(
             name__iexact=organizationname).first()

@@ -185,3 +185,47 @@ class UserOrganizationSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
     is_default = serializers.BooleanField()
+
+
+# --- response envelopes (for the OpenAPI schema) ---------------------------------------
+class GetUsersResponse(serializers.Serializer):
+    users = UserSerializer(many=True)
+    count = serializers.IntegerField()
+
+
+class MessageResponse(serializers.Serializer):
+    message = serializers.CharField()
+    detail = serializers.CharField(required=False)
+
+
+class CreateFirstUserResponse(serializers.Serializer):
+    user_id = serializers.UUIDField()
+    organization_id = serializers.UUIDField()
+
+
+class LoginWithPasswordResponse(serializers.Serializer):
+    session_token = serializers.CharField()
+
+
+class GenerateAPIKeyResponse(serializers.Serializer):
+    key = serializers.CharField()
+
+
+class TokenConfigResponse(serializers.Serializer):
+    max_token_lifetime = serializers.IntegerField(help_text="Nanoseconds, as Go's time.Duration.")
+
+
+class LoginTypeResponse(serializers.Serializer):
+    login_type = serializers.CharField()
+
+
+class UserRolesResponse(serializers.Serializer):
+    roles = serializers.ListField(child=serializers.CharField())
+    organization_roles = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class AuthMethodsResponse(serializers.Serializer):
+    terms_of_service_url = serializers.CharField()
+    password = serializers.DictField()
+    github = serializers.DictField()
+    oidc = serializers.DictField()
