@@ -89,7 +89,8 @@ class Served:
                                      stdout=self.log, stderr=subprocess.STDOUT)
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         return Path(self.log.name).read_text(errors="replace")
 
     def tree(self) -> list[psutil.Process]:

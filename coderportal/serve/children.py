@@ -11,8 +11,6 @@ from pathlib import Path
 
 from templates_app.jobs import queues
 
-SYSTEM_QUEUE = "celery"  # Celery's default queue: housekeeping and scheduled tasks
-
 
 @dataclass(frozen=True)
 class ChildSpec:
@@ -61,9 +59,10 @@ def provisioner(index: int, log_level: str) -> ChildSpec:
                      env=provisioner_env({}))
 
 
-def system_worker(log_level: str) -> ChildSpec:
-    """Runs scheduled and housekeeping tasks, independent of provisioner daemons (which may be 0)."""
-    return ChildSpec("system", _celery(*worker_args("system@%h", [SYSTEM_QUEUE], log_level,
+def system_worker(queue: str, log_level: str) -> ChildSpec:
+    """Runs the default queue (scheduled and housekeeping tasks), whether or not provisioner
+    daemons run here (they may be 0)."""
+    return ChildSpec("system", _celery(*worker_args("system@%h", [queue], log_level,
                                                     pool="threads", concurrency=4)),
                      env={"CODER_PROVISIONER_DAEMON": "0"})
 

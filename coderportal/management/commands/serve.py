@@ -47,7 +47,7 @@ class Command(BaseCommand):
         connection.close()  # children open their own; nothing shared across the fork+exec
 
         level = config.get("CODER_LOG_LEVEL")
-        specs = [children.web(host, port, web_workers, level), children.system_worker(level)]
+        specs = [children.web(host, port, web_workers, level), children.system_worker(self._default_queue(), level)]
         specs += [children.provisioner(i, level) for i in range(1, daemons + 1)]
         if options.serve_option("CODER_SCHEDULER_ENABLE").strip().lower() in {"1", "true", "yes", "on"}:
             specs.append(children.scheduler(settings.DATA_DIR, level))
@@ -60,6 +60,10 @@ class Command(BaseCommand):
         code = supervisor.run()
         if code:
             sys.exit(code)
+
+    @staticmethod
+    def _default_queue() -> str:
+        return getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
 
     def _log(self, message: str) -> None:
         self.stdout.write(f"serve: {message}")
