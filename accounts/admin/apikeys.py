@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts.models import APIKey
-from accounts.services import admin_ops
+from accounts.services import tokens
 
 from .mixins import RbacAdminMixin, actor_for
 
@@ -27,7 +27,7 @@ class APIKeyAdmin(RbacAdminMixin, admin.ModelAdmin):
         return False
 
     def delete_model(self, request, obj):
-        admin_ops.revoke_api_key(obj, actor=actor_for(request))
+        tokens.delete_key(obj, actor=actor_for(request))
 
 
 admin.site.register(APIKey, APIKeyAdmin)

@@ -1,5 +1,5 @@
-"""Groups in the admin: members are edited here (stored on the linked Django auth group);
-the "Everyone" group is read-only (its members are implicit)."""
+"""Groups in the admin, through the groups service: members are edited here (stored on the
+linked Django auth group); the "Everyone" group is read-only (its members are implicit)."""
 from __future__ import annotations
 
 from django import forms
@@ -8,10 +8,11 @@ from django.db.models import Count
 
 from accounts import rbac
 from accounts.models import Group, User
-from accounts.services import admin_ops
-from accounts.services.errors import Conflict, ValidationFailed
+from accounts.services import groups
 
-from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for, copy_saved
+from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
+
+GROUP_FIELDS = ("name", "display_name", "avatar_url", "quota_allowance")
 
 
 class GroupForm(ServiceFormMixin, forms.ModelForm):
@@ -25,25 +26,11 @@ class GroupForm(ServiceFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        subject = self.rbac_actor.subject
-        users = rbac.filter_queryset(subject, "read", User.objects.filter(deleted=False))
+        users = rbac.filter_queryset(self.rbac_actor.subject, "read", User.objects.filter(deleted=False))
         if not self.instance._state.adding:
             users = users.filter(memberships__organization_id=self.instance.organization_id)
             self.fields["members"].initial = list(self.instance.auth_group.user_set.all())
         self.fields["members"].queryset = users.order_by("username")
-
-    def clean(self):
-        data = super().clean()
-        org = data.get("organization") or (self.instance.organization if not self.instance._state.adding else None)
-        if org is None or self.errors:
-            return data
-        changes = {k: data[k] for k in self.changed_data if k in admin_ops.GROUP_FIELDS}
-        try:
-            admin_ops._validate_group(org.id, changes, self.instance if not self.instance._state.adding else None)
-            admin_ops._validate_members(org.id, data.get("members") or [])
-        except (ValidationFailed, Conflict) as exc:
-            self.add_service_error(exc)
-        return data
 
 
 class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
@@ -77,26 +64,24 @@ class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
-        actor = actor_for(request)
-        data = form.cleaned_data
-        members = list(data.get("members") or [])
-        if change:
-            changes = {k: data[k] for k in form.changed_data if k in admin_ops.GROUP_FIELDS}
-            admin_ops.update_group(obj, actor=actor, changes=changes,
-                                   members=members if "members" in form.changed_data else None)
-            return
-        group = admin_ops.create_group(data["organization"], actor=actor, name=data["name"],
-                                       display_name=data.get("display_name", ""),
-                                       avatar_url=data.get("avatar_url", ""),
-                                       quota_allowance=data.get("quota_allowance") or 0, members=members)
-        copy_saved(obj, group)
+    def apply(self, request, obj, form, change):
+        actor, data = actor_for(request), form.cleaned_data
+        members = list(data.get("members") or ())
+        if not change:
+            obj = groups.create_group(data["organization"], actor=actor,
+                                      **{f: data.get(f) or ("" if f != "quota_allowance" else 0)
+                                         for f in GROUP_FIELDS})
+        elif fields := {f: data[f] for f in GROUP_FIELDS if f in form.changed_data}:
+            groups.update_group(obj, actor=actor, **fields)
+        if "members" in form.changed_data:
+            groups.set_group_members(obj, members, actor=actor)
+        return obj
 
     def save_related(self, request, form, formsets, change):
-        pass  # members went through the group service
+        pass  # members went through the groups service
 
     def delete_model(self, request, obj):
-        admin_ops.delete_group(obj, actor=actor_for(request))
+        groups.delete_group(obj, actor=actor_for(request))
 
 
 admin.site.register(Group, GroupAdmin)

@@ -5,8 +5,10 @@
 - permissions: view/add/change/delete map to the engine's read/create/update/delete, at
   object level when Django passes an object;
 - related choices (foreign keys, many-to-many) only offer objects the subject may read;
-- writes go through services: admins with a dedicated service override `save_model` /
-  `delete_model`; the default is the generic audited `admin_ops.save_object/delete_object`;
+- writes go through services: admins with a dedicated service override `apply` (save) and
+  `delete_model`; the default is the generic audited `admin_ops.save_object/delete_object`.
+  A form whose admin overrides `apply` first runs it in a rolled-back savepoint, so the
+  service's own validation and authorization errors come back as form errors;
 - models the engine does not know (third-party apps) are decided at site level on
   `rbac_site_resource` ("system": owners only).
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import Http404, HttpResponseRedirect
 
 from accounts import rbac
@@ -128,21 +131,38 @@ class RbacAdminMixin:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        base = kwargs.get("form", self.form)
+        if not issubclass(base, ServiceFormMixin):
+            base = type(base.__name__, (ServiceFormMixin, base), {"__module__": base.__module__})
+        kwargs["form"] = base
         form = super().get_form(request, obj, change, **kwargs)
-        form.rbac_actor = actor_for(request)  # a fresh class per call: safe to annotate
+        # modelform_factory returns a fresh class per call: safe to annotate with this request.
+        form.rbac_actor = actor_for(request)
+        form.rbac_admin, form.rbac_request, form.rbac_change = self, request, obj is not None
         return form
 
     # --- writes through services -------------------------------------------------------------
+    def apply(self, request, obj, form, change):
+        """Save through a service and return the saved object. `obj` is the edited object
+        (change) or an unsaved form instance (add); services take values from `form`."""
+        return admin_ops.save_object(obj, actor=actor_for(request), created=not change,
+                                     changed_fields=form.changed_data, site_resource=self.rbac_site_resource)
+
+    def has_service(self) -> bool:
+        return type(self).apply is not RbacAdminMixin.apply
+
     def save_model(self, request, obj, form, change):
-        admin_ops.save_object(obj, actor=actor_for(request), created=not change,
-                              changed_fields=form.changed_data, site_resource=self.rbac_site_resource)
+        saved = self.apply(request, obj, form, change)
+        if not change and saved is not None and saved is not obj:
+            copy_saved(obj, saved)
 
     def delete_model(self, request, obj):
         admin_ops.delete_object(obj, actor=actor_for(request), site_resource=self.rbac_site_resource)
 
     def delete_queryset(self, request, queryset):
-        for obj in queryset:
-            self.delete_model(request, obj)
+        # One service call per object: each is authorized and audited on its own, and a
+        # refusal is reported instead of aborting the rest.
+        self.run_service(request, queryset, lambda obj: self.delete_model(request, obj), "Deleted")
 
     def run_service(self, request, objects, call, done: str) -> None:
         """Apply `call(obj)` to each object, reporting successes and refusals as messages."""
@@ -179,8 +199,34 @@ class RbacAdminMixin:
         return self._guarded(request, super().changelist_view, extra_context)
 
 
+class _DryRun(Exception):
+    pass
+
+
 class ServiceFormMixin:
-    """Form helper: turn a service's validation errors into field errors."""
+    """Admin forms: the service's own checks decide whether the form is valid."""
+
+    rbac_admin = rbac_request = rbac_actor = None
+    rbac_change = False
+
+    def _post_clean(self):
+        super()._post_clean()
+        admin = self.rbac_admin
+        if self.errors or admin is None or not admin.has_service():
+            return
+        model = type(self.instance)
+        obj = model._default_manager.get(pk=self.instance.pk) if self.rbac_change else model()
+        try:
+            # Run the real service and roll it back (audit rows and on-commit hooks included).
+            with transaction.atomic():
+                admin.apply(self.rbac_request, obj, self, self.rbac_change)
+                raise _DryRun
+        except _DryRun:
+            pass
+        except rbac.NotFound:
+            self.add_error(None, "Not found.")
+        except SERVICE_ERRORS as exc:
+            self.add_service_error(exc)
 
     def add_service_error(self, exc) -> None:
         if isinstance(exc, (ValidationFailed, Conflict)) and exc.validations:

@@ -1,14 +1,19 @@
-"""Organizations and their members in the admin; role editing goes through the assign rules."""
+"""Organizations and their members in the admin, through the organizations and roles services."""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
+from django.db.models import Q
 
 from accounts import rbac
-from accounts.models import Organization, OrganizationMember
-from accounts.services import admin_ops, organizations
+from accounts.models import Organization, OrganizationMember, Role
+from accounts.rbac import builtin_roles
+from accounts.services import organizations
+from accounts.services import roles as role_service
 
-from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for, copy_saved
+from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
+
+ORG_FIELDS = ("name", "display_name", "description", "icon")
 
 
 class OrganizationAdmin(RbacAdminMixin, admin.ModelAdmin):
@@ -20,17 +25,22 @@ class OrganizationAdmin(RbacAdminMixin, admin.ModelAdmin):
     def rbac_create_target(self, request):
         return rbac.RbacObject(type="organization")
 
-    def save_model(self, request, obj, form, change):
-        actor = actor_for(request)
-        data = {k: form.cleaned_data[k] for k in admin_ops.ORG_FIELDS if k in form.cleaned_data}
-        if change:
-            admin_ops.update_organization(obj, actor=actor,
-                                          changes={k: v for k, v in data.items() if k in form.changed_data})
-        else:
-            copy_saved(obj, organizations.create_organization(actor=actor, **data))
+    def apply(self, request, obj, form, change):
+        actor, data = actor_for(request), form.cleaned_data
+        if not change:
+            return organizations.create_organization(actor=actor, **{f: data.get(f, "") for f in ORG_FIELDS})
+        return organizations.update_organization(
+            obj, actor=actor, **{f: data[f] for f in ORG_FIELDS if f in form.changed_data})
 
     def delete_model(self, request, obj):
-        admin_ops.delete_organization(obj, actor=actor_for(request))
+        organizations.delete_organization(obj, actor=actor_for(request))
+
+
+def org_role_choices(organization_id):
+    """Built-in organization roles and the organization's custom roles (`organization-member`
+    is implicit)."""
+    return Role.objects.filter(Q(organization=None, builtin=True, is_org_role=True)
+                               | Q(organization_id=organization_id)).exclude(name=builtin_roles.ORG_MEMBER)
 
 
 class MemberForm(ServiceFormMixin, forms.ModelForm):
@@ -41,32 +51,9 @@ class MemberForm(ServiceFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "roles" in self.fields:
-            org_id = self.instance.organization_id if self.instance.pk else None
-            self.fields["roles"].queryset = admin_ops.assignable_org_roles(org_id)
+            self.fields["roles"].queryset = org_role_choices(self.instance.organization_id)
             self.fields["roles"].required = False
             self.fields["roles"].help_text = "Every member is also an organization-member (implicit)."
-
-    def clean(self):
-        data = super().clean()
-        org = data.get("organization") or (self.instance.organization if self.instance.pk else None)
-        roles = data.get("roles")
-        if org is None or roles is None or "roles" not in self.changed_data:
-            return data
-        allowed = set(admin_ops.assignable_org_roles(org.id))
-        current = set(self.instance.roles.all()) if self.instance.pk else set()
-        changed = set(roles) ^ current
-        actor = self.rbac_actor
-        user = data.get("user") or getattr(self.instance, "user", None)
-        if any(r not in allowed for r in roles):
-            self.add_error("roles", "Not a role of this organization.")
-        elif changed and user is not None and actor.user is not None and actor.user.pk == user.pk:
-            self.add_error("roles", "You cannot change your own roles.")
-        else:
-            refused = sorted(r.name for r in changed if not rbac.can_assign(actor.subject, r.name, org.id,
-                                                                             custom=not r.builtin))
-            if refused:
-                self.add_error("roles", f"You may not assign or revoke: {', '.join(refused)}.")
-        return data
 
 
 class OrganizationMemberAdmin(RbacAdminMixin, admin.ModelAdmin):
@@ -86,23 +73,21 @@ class OrganizationMemberAdmin(RbacAdminMixin, admin.ModelAdmin):
     def role_names(self, membership):
         return ", ".join(sorted(r.name for r in membership.roles.all())) or "organization-member"
 
-    def save_model(self, request, obj, form, change):
+    def apply(self, request, obj, form, change):
         actor = actor_for(request)
-        roles = list(form.cleaned_data.get("roles") or [])
-        if change:
-            if "roles" in form.changed_data:
-                admin_ops.set_member_roles(obj, roles, actor=actor)
-            return
-        membership = organizations.add_member(obj.organization, obj.user, actor=actor)
-        if roles:
-            admin_ops.set_member_roles(membership, roles, actor=actor)
-        copy_saved(obj, membership)
+        names = [r.name for r in form.cleaned_data.get("roles") or ()]
+        if not change:
+            data = form.cleaned_data
+            obj = organizations.add_member(data["organization"], data["user"], actor=actor)
+        if (change and "roles" in form.changed_data) or (not change and names):
+            role_service.update_member_roles(obj, actor=actor, roles=names)
+        return obj
 
     def save_related(self, request, form, formsets, change):
-        pass  # roles went through set_member_roles
+        pass  # roles went through the roles service
 
     def delete_model(self, request, obj):
-        admin_ops.remove_member(obj, actor=actor_for(request))
+        organizations.remove_member(obj, actor=actor_for(request))
 
 
 admin.site.register(Organization, OrganizationAdmin)

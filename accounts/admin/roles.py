@@ -1,15 +1,16 @@
 """Roles in the admin: built-in roles are read-only; organizations' custom roles are
-created and edited through the custom-role service."""
+created, edited and deleted through the roles service (validation, no-escalation check)."""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
 
 from accounts.models import Role
-from accounts.services import admin_ops
-from accounts.services.errors import Conflict, ValidationFailed
+from accounts.services import roles
 
-from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for, copy_saved
+from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
+
+EXAMPLE = '[{"resource_type": "template", "action": "read", "negate": false}]'
 
 
 class CustomRoleForm(ServiceFormMixin, forms.ModelForm):
@@ -21,21 +22,9 @@ class CustomRoleForm(ServiceFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         if "organization" in self.fields:
             self.fields["organization"].required = True
-        if "organization_permissions" in self.fields:
-            self.fields["organization_permissions"].help_text = (
-                'e.g. [{"resource_type": "template", "action": "read", "negate": false}]')
-
-    def clean(self):
-        data = super().clean()
-        org = data.get("organization") or (self.instance.organization if not self.instance._state.adding else None)
-        if org is None or self.errors:
-            return data
-        fields = {k: data[k] for k in admin_ops.ROLE_FIELDS if k in data and k in self.changed_data}
-        try:
-            admin_ops._validate_role(org.id, fields, self.instance if not self.instance._state.adding else None)
-        except (ValidationFailed, Conflict) as exc:
-            self.add_service_error(exc)
-        return data
+        for name in ("organization_permissions", "user_permissions"):
+            if name in self.fields:
+                self.fields[name].help_text = f"e.g. {EXAMPLE}"
 
 
 class RoleAdmin(RbacAdminMixin, admin.ModelAdmin):
@@ -52,7 +41,8 @@ class RoleAdmin(RbacAdminMixin, admin.ModelAdmin):
         return ("organization", "name", "display_name", "organization_permissions", "user_permissions")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("organization",) if obj is not None else ()
+        # A custom role is identified by its name inside its organization (as in Coder's API).
+        return ("organization", "name") if obj is not None else ()
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.builtin:
@@ -64,16 +54,17 @@ class RoleAdmin(RbacAdminMixin, admin.ModelAdmin):
             return False
         return super().has_delete_permission(request, obj)
 
-    def save_model(self, request, obj, form, change):
+    def apply(self, request, obj, form, change):
         data = form.cleaned_data
-        org = obj.organization if change else data["organization"]
-        fields = {k: data[k] for k in admin_ops.ROLE_FIELDS if k in data and (not change or k in form.changed_data)}
-        role = admin_ops.save_custom_role(obj if change else None, actor=actor_for(request), organization=org,
-                                          fields=fields)
-        copy_saved(obj, role)
+        body = {"name": obj.name if change else data["name"], "display_name": data.get("display_name") or "",
+                "organization_permissions": data.get("organization_permissions") or [],
+                "user_permissions": data.get("user_permissions") or []}
+        if change:
+            return roles.update_custom_role(obj.organization, actor=actor_for(request), body=body)
+        return roles.create_custom_role(data["organization"], actor=actor_for(request), body=body)
 
     def delete_model(self, request, obj):
-        admin_ops.delete_custom_role(obj, actor=actor_for(request))
+        roles.delete_custom_role(obj.organization, obj.name, actor=actor_for(request))
 
 
 admin.site.register(Role, RoleAdmin)

@@ -1,7 +1,6 @@
 """Users in the admin: list with status / login type / role filters, create, edit profile and
-site roles (only roles the editor may assign), suspend / activate, delete (soft, as Coder).
-
-The password hash is never shown; it is only set on creation.
+site roles (through the users service and its assign rules), suspend / activate, delete
+(soft, as Coder). The password hash is never shown; a password is only set on creation.
 """
 from __future__ import annotations
 
@@ -13,13 +12,11 @@ from accounts.models import Role, User
 from accounts.models.users import LoginType, UserStatus
 from accounts.rbac import builtin_roles
 from accounts.services import admin_ops, users
-from accounts.services.errors import Conflict, ValidationFailed
 
-from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for, copy_saved
+from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
 
-
-def site_role_choices():
-    return Role.objects.filter(organization=None, is_org_role=False).exclude(name=builtin_roles.MEMBER)
+PROFILE_FIELDS = ("username", "name")  # users.update_profile
+OTHER_FIELDS = ("email", "avatar_url", "login_type")  # admin_ops.update_user
 
 
 class UserAddForm(ServiceFormMixin, forms.ModelForm):
@@ -33,17 +30,8 @@ class UserAddForm(ServiceFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if self.errors:
-            return data
-        password = data.get("password1") or None
-        if password != (data.get("password2") or None):
+        if (data.get("password1") or "") != (data.get("password2") or ""):
             self.add_error("password2", "The two passwords differ.")
-            return data
-        try:
-            users.validate_new_user(data.get("username"), data.get("email"), password,
-                                    data.get("login_type") or LoginType.PASSWORD)
-        except (ValidationFailed, Conflict) as exc:
-            self.add_service_error(exc)
         return data
 
 
@@ -55,32 +43,11 @@ class UserChangeForm(ServiceFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if "site_roles" in self.fields:
-            self.fields["site_roles"].queryset = site_role_choices()
-            self.fields["site_roles"].required = False
-            self.fields["site_roles"].help_text = "Every user is also a member (implicit)."
-
-    def clean(self):
-        data = super().clean()
-        changes = {k: data[k] for k in self.changed_data if k in admin_ops.USER_EDITABLE and k in data}
-        try:
-            admin_ops.validate_user_profile(self.instance, changes)
-        except (ValidationFailed, Conflict) as exc:
-            self.add_service_error(exc)
-        if "site_roles" in self.changed_data and "site_roles" in data:
-            self._check_roles(set(data["site_roles"]))
-        return data
-
-    def _check_roles(self, wanted: set) -> None:
-        actor = self.rbac_actor
-        current = set(self.instance.site_roles.all())
-        changed = wanted ^ current
-        if changed and actor.user is not None and actor.user.pk == self.instance.pk:
-            self.add_error("site_roles", "You cannot change your own roles.")
-            return
-        refused = sorted(r.name for r in changed
-                         if not rbac.can_assign(actor.subject, r.name, None, custom=not r.builtin))
-        if refused:
-            self.add_error("site_roles", f"You may not assign or revoke: {', '.join(refused)}.")
+            field = self.fields["site_roles"]
+            field.queryset = Role.objects.filter(organization=None, is_org_role=False).exclude(
+                name=builtin_roles.MEMBER)
+            field.required = False
+            field.help_text = "Every user is also a member (implicit)."
 
 
 class UserAdmin(RbacAdminMixin, admin.ModelAdmin):
@@ -114,26 +81,25 @@ class UserAdmin(RbacAdminMixin, admin.ModelAdmin):
     def role_names(self, user):
         return ", ".join(sorted(r.name for r in user.site_roles.all())) or "member"
 
-    def save_model(self, request, obj, form, change):
-        actor = actor_for(request)
-        data = form.cleaned_data
+    def apply(self, request, obj, form, change):
+        actor, data, changed = actor_for(request), form.cleaned_data, form.changed_data
         if not change:
-            created = users.create_user(actor=actor, username=data["username"], email=data["email"],
-                                        password=data.get("password1") or None, name=data.get("name", ""),
-                                        login_type=data.get("login_type") or LoginType.PASSWORD)
-            copy_saved(obj, created)
-            return
-        changes = {k: data[k] for k in form.changed_data if k in admin_ops.USER_EDITABLE}
-        if changes:
-            admin_ops.update_user(obj, actor=actor, changes=changes)
-        if "site_roles" in form.changed_data:
-            admin_ops.set_site_roles(obj, list(data["site_roles"]), actor=actor)
+            return users.create_user(actor=actor, username=data["username"], email=data["email"],
+                                     password=data.get("password1") or None, name=data.get("name", ""),
+                                     login_type=data.get("login_type") or LoginType.PASSWORD)
+        if any(f in changed for f in PROFILE_FIELDS):
+            users.update_profile(obj, actor=actor, username=data["username"], name=data.get("name", ""))
+        if other := {f: data[f] for f in OTHER_FIELDS if f in changed}:
+            admin_ops.update_user(obj, actor=actor, changes=other)
+        if "site_roles" in changed:
+            users.set_site_roles(obj, [r.name for r in data["site_roles"]], actor=actor)
+        return obj
 
     def save_related(self, request, form, formsets, change):
-        pass  # site roles went through set_site_roles in save_model
+        pass  # site roles went through users.set_site_roles
 
     def delete_model(self, request, obj):
-        admin_ops.delete_user(obj, actor=actor_for(request))
+        users.delete_user(obj, actor=actor_for(request))
 
     def get_deleted_objects(self, objs, request):
         # Users are soft-deleted: nothing cascades, so list just the users.
@@ -144,14 +110,14 @@ class UserAdmin(RbacAdminMixin, admin.ModelAdmin):
     @admin.action(description="Suspend selected users", permissions=["change"])
     def suspend_users(self, request, queryset):
         actor = actor_for(request)
-        self.run_service(request, queryset, lambda u: admin_ops.set_user_status(u, UserStatus.SUSPENDED,
-                                                                                actor=actor), "Suspended")
+        self.run_service(request, queryset, lambda u: users.set_status(u, UserStatus.SUSPENDED, actor=actor),
+                         "Suspended")
 
     @admin.action(description="Activate selected users", permissions=["change"])
     def activate_users(self, request, queryset):
         actor = actor_for(request)
-        self.run_service(request, queryset, lambda u: admin_ops.set_user_status(u, UserStatus.ACTIVE,
-                                                                                actor=actor), "Activated")
+        self.run_service(request, queryset, lambda u: users.set_status(u, UserStatus.ACTIVE, actor=actor),
+                         "Activated")
 
 
 admin.site.register(User, UserAdmin)

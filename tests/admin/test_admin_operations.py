@@ -65,7 +65,7 @@ def test_site_roles_are_assigned_through_the_assign_rules(world, browser_for, ow
     owner_role = Role.objects.get(name="owner", organization=None)
     response = browser_for(user_admin).post(change("user", member.pk), user_form(member, site_roles=[owner_role.pk]))
     assert response.status_code == 200  # the form comes back with an error
-    assert "You may not assign or revoke: owner" in response.content.decode()
+    assert "Not allowed to assign or revoke the role &#x27;owner&#x27;" in response.content.decode()
     assert not member.site_roles.filter(name="owner").exists()
 
     response = client.post(change("user", owner.pk), user_form(owner, site_roles=[]))
@@ -211,3 +211,59 @@ def test_owner_deletes_user_softly(world, browser_for, owner, member):
     member.refresh_from_db()
     assert member.deleted and not member.api_keys.exists() and not member.memberships.exists()
     assert AuditLog.objects.filter(resource_type="user", action="delete", resource_id=str(member.pk)).exists()
+
+
+def test_email_edit_is_audited_and_owners_are_protected(world, browser_for, owner, member):
+    response = browser_for(owner).post(change("user", member.pk), user_form(member, email="new@example.com"))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    member.refresh_from_db()
+    assert member.email == "new@example.com"
+    entry = AuditLog.objects.get(resource_type="user", action="write", resource_id=str(member.pk))
+    assert entry.diff["email"]["new"] == "new@example.com"
+
+    user_admin = UserFactory(username="uadmin", roles=["user-admin"])
+    response = browser_for(user_admin).post(change("user", owner.pk), user_form(owner, email="mine@example.com"))
+    assert response.status_code == 200
+    assert "cannot modify a user with the &#x27;owner&#x27; role" in response.content.decode()
+    owner.refresh_from_db()
+    assert owner.email != "mine@example.com"
+    # The refused attempt was a rolled-back dry run: no audit row, nothing changed.
+    assert not AuditLog.objects.filter(user=user_admin).exists()
+
+
+def test_bulk_delete_reports_refusals_and_audits_each(world, browser_for, org_admin, org):
+    from tests.factories import GroupFactory
+
+    doomed = [GroupFactory(organization=org, name=f"tmp-{n}") for n in range(2)]
+    client = browser_for(org_admin)
+    response = client.post(changelist("group"), {"action": "delete_selected", "post": "yes",
+                                                 "_selected_action": [g.pk for g in doomed]})
+    assert response.status_code == 302
+    assert not Group.objects.filter(pk__in=[g.pk for g in doomed]).exists()
+    assert AuditLog.objects.filter(resource_type="group", action="delete").count() == 2
+
+
+def test_identity_provider_settings_are_owner_only_and_secret_is_write_only(world, browser_for, owner, org_admin):
+    from allauth.socialaccount.models import SocialApp
+
+    add = reverse("admin:socialaccount_socialapp_add")
+    assert browser_for(org_admin).get(add).status_code == 403
+    assert browser_for(org_admin).get(reverse("admin:socialaccount_socialapp_changelist")).status_code == 403
+    client = browser_for(owner)
+    response = client.post(add, {"provider": "openid_connect", "provider_id": "corp", "name": "Corp SSO",
+                                 "client_id": "portal", "secret": "s3cr3t-value", "key": "",
+                                 "settings": '{"server_url": "https://idp.example.com"}'})
+    assert response.status_code == 302, response.content.decode()[:3000]
+    app = SocialApp.objects.get(provider_id="corp")
+    assert app.secret == "s3cr3t-value"
+    url = reverse("admin:socialaccount_socialapp_change", args=[app.pk])
+    assert "s3cr3t-value" not in client.get(url).content.decode()
+    response = client.post(url, {"provider": "openid_connect", "provider_id": "corp", "name": "Corp SSO 2",
+                                 "client_id": "portal", "secret": "", "key": "",
+                                 "settings": '{"server_url": "https://idp.example.com"}'})
+    assert response.status_code == 302
+    app.refresh_from_db()
+    assert app.name == "Corp SSO 2" and app.secret == "s3cr3t-value"
+    entries = AuditLog.objects.filter(resource_type="socialapp").order_by("time")
+    assert [e.action for e in entries] == ["create", "write"]
+    assert entries[0].diff["secret"] == {"old": "", "new": "", "secret": True}
