@@ -13,11 +13,14 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from django.http import HttpResponseRedirect
 
 from accounts.models.users import LoginType
 
 from . import login_flow, session
 from .policy import LoginRefused
+
+LOGIN_URL = "/login"
 
 
 def _sociallogin(kwargs: dict):
@@ -35,8 +38,17 @@ class PortalAccountAdapter(DefaultAccountAdapter):
         return False
 
     def pre_login(self, request, user, **kwargs):
+        sociallogin = _sociallogin(kwargs)
+        if sociallogin is None:
+            # allauth's own password/code logins (/accounts/login/ ...) would bypass the checks
+            # of accounts.services.auth.login (login type, disabled password auth): password
+            # login happens on /login only.
+            from allauth.account.internal.stagekit import clear_login
+
+            clear_login(request)
+            return HttpResponseRedirect(LOGIN_URL)
         response = super().pre_login(request, user, **kwargs)
-        if response is None and (sociallogin := _sociallogin(kwargs)) is not None:
+        if response is None:
             login_flow.sync_from_claims(user, sociallogin)
         return response
 

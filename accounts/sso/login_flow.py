@@ -20,13 +20,20 @@ from accounts.models import User
 from accounts.models.organizations import GroupSource
 from accounts.models.users import LoginType, UserStatus
 from accounts.services import audit, organizations
+from accounts.services.groups import sync_user_groups
 from accounts.services.users import USER_AUDIT_FIELDS
 
-from accounts.services.groups import sync_user_groups
-
 from . import github, role_sync, usernames
-from .policy import LoginRefused, Policy, check_email_domain, check_email_verified, check_github_membership
-from .policy import claim_values, map_groups, map_roles
+from .policy import (
+    LoginRefused,
+    Policy,
+    check_email_domain,
+    check_email_verified,
+    check_github_membership,
+    claim_values,
+    map_groups,
+    map_roles,
+)
 from .session import request_actor
 
 log = logging.getLogger(__name__)

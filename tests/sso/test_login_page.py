@@ -88,3 +88,25 @@ def test_logout_deletes_the_session_key_and_clears_the_cookie(db, client):
     assert not APIKey.objects.filter(user=user).exists()
     assert client.get("/admin/").status_code == 302
     assert AuditLog.objects.filter(action="logout", resource_type="api_key", user=user).exists()
+
+
+def test_allauth_password_login_is_not_a_side_door(db, client, monkeypatch):
+    """With password auth disabled, allauth's own login form must not log anyone in either."""
+    UserFactory(username="pat", email="pat@example.com")
+    monkeypatch.setenv("CODER_DISABLE_PASSWORD_AUTH", "true")
+    response = client.post("/accounts/login/", {"login": "pat", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    assert SESSION_TOKEN_COOKIE not in response.cookies
+
+
+def test_non_sso_allauth_logins_are_sent_to_the_login_page(db, rf):
+    from django.contrib.sessions.middleware import SessionMiddleware
+
+    from accounts.sso.adapter import PortalAccountAdapter
+
+    user = UserFactory(username="pat", email="pat@example.com")
+    request = rf.post("/accounts/login/")
+    SessionMiddleware(lambda r: None).process_request(request)
+    response = PortalAccountAdapter(request).pre_login(request, user, email_verification="none", signal_kwargs=None,
+                                                       email=None, signup=False, redirect_url=None)
+    assert response.status_code == 302 and response["Location"] == "/login"

@@ -12,8 +12,16 @@ from pathlib import Path
 import pytest
 
 from accounts.sso import github, sso_settings
-from accounts.sso.policy import (LoginRefused, Policy, check_email_domain, check_email_verified,
-                                 check_github_membership, claim_values, map_groups, map_roles)
+from accounts.sso.policy import (
+    LoginRefused,
+    Policy,
+    check_email_domain,
+    check_email_verified,
+    check_github_membership,
+    claim_values,
+    map_groups,
+    map_roles,
+)
 from accounts.sso.usernames import base_username, normalize
 
 PAYLOADS = Path(__file__).parent / "github_payloads"
