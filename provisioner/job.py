@@ -8,6 +8,7 @@ turned into log lines, show a plan as JSON, load the configuration).
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import tempfile
@@ -138,6 +139,16 @@ class Job:
         outcome = self.session.run(cmd, ["-json", *args], self.working_dir, log,
                                    self.should_cancel)
         return outcome, log
+
+    def init(self, stage: str) -> tuple[CommandOutcome, EventLog]:
+        """`terraform init`, one job at a time per data directory: Terraform's plugin
+        cache is not safe for concurrent installs."""
+        with open(self.mirror.root / "init.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                return self.run(stage, "init", ["-input=false", "-no-color"])
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def show_json(self, path: str) -> dict:
         """`terraform show -json <path>` as a dict (a saved plan, or a state file)."""

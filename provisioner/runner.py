@@ -70,7 +70,7 @@ def _setup(job: Job, declared_out: dict) -> Optional[dict]:
     declared_out.update(variables.declared_variables(module))
     workdir.drop_coder_lock(job.working_dir)
     workdir.declare_coder(job.working_dir, module, override_version=not job.options.reattach)
-    outcome, log = job.run(STAGE_SETUP, "init", ["-input=false", "-no-color"])
+    outcome, log = job.init(STAGE_SETUP)
     _check(job, outcome, log, "terraform init failed")
     return module
 
@@ -132,6 +132,8 @@ def parse(directory: str, *, variable_values: Optional[dict[str, str]] = None,
         schema.status, schema.error, schema.error_code = stop.status, stop.error, stop.error_code
     except WorkerError as exc:
         schema.status, schema.error = FAILED, str(exc)
+    except Exception as exc:  # e.g. `emit` failed: report it like any failed import
+        schema.status, schema.error = FAILED, f"provisioner error: {exc!r}"
     schema.variables = list(declared.values())
     for variable in schema.variables:
         variable.value = values.get(variable.name)
@@ -208,6 +210,8 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
         result.status, result.error, result.error_code = stop.status, stop.error, stop.error_code
     except WorkerError as exc:
         result.status, result.error = FAILED, str(exc)
+    except Exception as exc:  # e.g. `emit` failed: still hand back the state below
+        result.status, result.error = FAILED, f"provisioner error: {exc!r}"
     if not request.dry_run:
         # Whatever happened, the state file is the truth about what exists now.
         result.state = workdir.read_state(request.working_dir)

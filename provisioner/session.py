@@ -122,8 +122,10 @@ class TerraformSession:
         """Stop everything this session started; nothing of the job survives this."""
         worker, self._worker = self._worker, None
         if worker is not None:
+            # EOF interrupts a command still running (we are unwinding from an error);
+            # give Terraform the same grace as a cancel so it can save its state.
             _close_quietly(worker.stdin)
-            _wait_or_kill(worker, 10.0)
+            _wait_or_kill(worker, self._cancel_grace)
             _kill_group(worker.pid)  # stragglers: e.g. `sleep` left by a killed local-exec
         provider, self._provider = self._provider, None
         if provider is not None:
@@ -153,7 +155,9 @@ class TerraformSession:
             line = line.rstrip("\n")
             self.stderr_tail = (self.stderr_tail + [line])[-50:]
             if self._on_stderr is not None:
-                self._on_stderr(line)
+                # Delivered through the queue so callbacks run on the caller's thread
+                # (callers write log rows with thread-bound database connections).
+                self._messages.put({"type": "stderr", "line": line})
 
     def _send(self, message: dict) -> None:
         if self._worker is None or self._worker.stdin is None:
@@ -182,8 +186,14 @@ class TerraformSession:
             except queue.Empty:
                 continue
             if message is None:
+                if self.canceled:  # we killed it ourselves after the grace period
+                    return {"type": "exit", "retcode": -9, "canceled": True,
+                            "stderr": "terraform was killed: it ignored the cancel"}
                 raise WorkerError(f"the terraform worker exited unexpectedly: "
                                   f"{self._stderr_text()}")
+            if message.get("type") == "stderr":
+                self._on_stderr(message["line"])
+                continue
             return message
 
     def cancel(self) -> None:

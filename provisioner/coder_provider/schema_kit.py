@@ -156,7 +156,7 @@ class CoderResource(Resource):
         """Extra configuration checks; report problems on `diags`."""
 
     def fill(self, state: dict, creating: bool) -> None:
-        """Set computed attributes on `state` (in place)."""
+        """Set computed attributes on `state` (in place) at create and refresh."""
 
     def create(self, ctx, planned):
         state = dict(planned)
@@ -170,9 +170,10 @@ class CoderResource(Resource):
         return complete_state(self.schema, state)
 
     def update(self, ctx, current, planned):
-        state = dict(planned)
-        self.fill(state, creating=False)
-        return complete_state(self.schema, state)
+        # Terraform insists that apply returns exactly the planned known values, so an
+        # in-place update (only nested blocks can change without replacement) must not
+        # re-mint computed attributes such as the agent token.
+        return complete_state(self.schema, dict(planned))
 
     def delete(self, ctx, current):
         return None

@@ -231,3 +231,58 @@ def test_broken_templates_fail_clearly(template, runner_options, logs, name, mes
     assert message in result.error
     assert "main.tf:" in result.error  # points at the offending file and line
     assert result.state == prior
+
+
+def test_rebuilds_keep_agent_ids_rotate_tokens_and_update_in_place(template, runner_options,
+                                                                   logs):
+    directory, env, first = _start_full(template, runner_options, logs)
+    [agent] = first.agents
+
+    def start(state, **env_extra):
+        return provision(ProvisionRequest(
+            working_dir=directory, transition="start", state=state,
+            variable_values=FULL_VARIABLES, provider_env={**env, **env_extra}),
+            logs, lambda: False, runner_options)
+
+    second = start(first.state)
+    assert second.status == SUCCEEDED, second.error
+    assert second.agents[0].id == agent.id  # same agent resource...
+    assert second.agents[0].token != agent.token  # ...with a fresh credential, as in Coder
+
+    pinned = start(second.state, **coder_env(agent_tokens={agent.id: "pinned-token"}))
+    assert pinned.status == SUCCEEDED, pinned.error
+    assert pinned.agents[0].token == "pinned-token"
+
+    # A template change that Terraform applies in place (a nested block).
+    main_tf = os.path.join(directory, "main.tf")
+    with open(main_tf) as f:
+        source = f.read()
+    with open(main_tf, "w") as f:
+        f.write(source.replace("interval     = 60", "interval     = 30"))
+    updated = start(pinned.state)
+    assert updated.status == SUCCEEDED, updated.error
+    assert updated.agents[0].id == agent.id
+    assert [m.interval for m in updated.agents[0].metadata] == [10, 30]
+
+
+def test_a_failing_emit_interrupts_terraform_and_still_returns_state(template, runner_options):
+    marker = str(uuid.uuid4())
+
+    def emit(line):
+        if line.output.endswith("): first-line"):
+            raise RuntimeError("log storage is down")
+
+    result = provision(ProvisionRequest(working_dir=template("sleepy"),
+                                        variable_values={"pause": "60"},
+                                        provider_env=coder_env(workspace_id=marker)),
+                       emit, lambda: False, runner_options)
+    assert result.status == FAILED and "log storage is down" in result.error
+    assert "managed.coder_agent.main" in _state_resources(result.state)
+    assert _job_processes(marker) == []
+
+
+def test_cancel_before_anything_ran(template, runner_options, logs):
+    prior = b'{"version": 4, "resources": []}'
+    result = provision(ProvisionRequest(working_dir=template("sleepy"), state=prior), logs,
+                       lambda: True, runner_options)
+    assert result.status == CANCELED and result.state == prior

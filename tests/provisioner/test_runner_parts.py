@@ -1,0 +1,179 @@
+"""Unit tests of the runner's parts: mirror, working directory, variables, state reading,
+resource conversion, environment and log rendering (no Terraform)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+from provisioner import logs as log_render
+from provisioner import variables, workdir
+from provisioner.convert import build_resources
+from provisioner.job import build_env, coder_env
+from provisioner.mirror import LAUNCHER, PROVIDER_SOURCE, write_mirror
+from provisioner.session import job_environment
+from provisioner.state import Node, nodes_from_plan, nodes_from_state
+
+
+def test_mirror_layout_is_identical_everywhere(tmp_path):
+    first = write_mirror(tmp_path / "a", version="2.99.0")
+    second = write_mirror(tmp_path / "b", version="2.99.0")
+    launchers = []
+    for mirror in (first, second):
+        path = (mirror.mirror_dir / PROVIDER_SOURCE / "2.99.0" / "linux_amd64" /
+                "terraform-provider-coder_v2.99.0")
+        assert path.stat().st_mode & stat.S_IXUSR
+        launchers.append(path.read_bytes())
+    assert launchers[0] == launchers[1] == LAUNCHER
+    assert str(tmp_path).encode() not in LAUNCHER  # no machine-specific path: stable h1 hash
+    config = first.cli_config_file.read_text()
+    assert "filesystem_mirror" in config and f'exclude = ["{PROVIDER_SOURCE}"]' in config
+    assert f'plugin_cache_dir = "{first.plugin_cache_dir}"' in config
+    assert first.env()["TF_CLI_CONFIG_FILE"] == str(first.cli_config_file)
+    # Writing again changes nothing (workers lay the mirror out at every start).
+    before = first.cli_config_file.stat().st_mtime_ns
+    write_mirror(tmp_path / "a", version="2.99.0")
+    assert first.cli_config_file.stat().st_mtime_ns == before
+
+
+def test_lock_file_loses_only_the_coder_entry(tmp_path):
+    lock = tmp_path / ".terraform.lock.hcl"
+    lock.write_text(
+        '# header\n\nprovider "registry.terraform.io/coder/coder" {\n  version = "0.22.0"\n'
+        '  hashes = [\n    "h1:abc=",\n  ]\n}\n\n'
+        'provider "registry.terraform.io/kreuzwerker/docker" {\n  version = "3.0.2"\n}\n')
+    workdir.drop_coder_lock(str(tmp_path))
+    text = lock.read_text()
+    assert "coder/coder" not in text and "kreuzwerker/docker" in text and "3.0.2" in text
+
+
+def test_coder_declared_when_missing_and_unpinned_for_the_mirror(tmp_path):
+    uses = {"ManagedResources": {"coder_agent.main": {"Type": "coder_agent"}}}
+    workdir.declare_coder(str(tmp_path), uses, override_version=False)
+    assert 'coder = { source = "coder/coder" }' in \
+        (tmp_path / workdir.DECLARATION_FILE).read_text()
+
+    pinned = {"ProviderRequirements": {"RequiredProviders": {
+        "cdr": {"Type": "registry.terraform.io/coder/coder"}}}}
+    workdir.declare_coder(str(tmp_path), pinned, override_version=True)
+    assert not (tmp_path / workdir.DECLARATION_FILE).exists()
+    assert 'cdr = { source = "coder/coder", version = ">= 0.0.0" }' in \
+        (tmp_path / workdir.OVERRIDE_FILE).read_text()
+
+
+def test_variable_types_defaults_and_missing_ones():
+    assert variables.render_type(["list", "string"]) == "list(string)"
+    assert variables.render_type(["object", {"a": "number"}]) == "object({a = number})"
+    assert variables.render_type("dynamic") == "string"
+    module = {"Variables": {
+        "b": {"Name": "b", "Type": "number", "DeclRange": {"Filename": "/x/main.tf",
+                                                           "Start": {"Line": 9}}},
+        "a": {"Name": "a", "Type": "string", "Sensitive": True, "Description": "A",
+              "DeclRange": {"Filename": "/x/main.tf", "Start": {"Line": 2}}}}}
+    declared = variables.declared_variables(module)
+    assert list(declared) == ["a", "b"] and declared["a"].sensitive
+    variables.apply_plan_configuration(declared, {"configuration": {"root_module": {
+        "variables": {"a": {"default": "x"}, "b": {}}}}})
+    assert (declared["a"].default_value, declared["a"].required) == ("x", False)
+    assert declared["b"].required
+    diagnostic = {"summary": variables.MISSING_VARIABLE_SUMMARY,
+                  "range": {"filename": "main.tf", "start": {"line": 9}}}
+    assert variables.missing_variables([diagnostic], module) == ["b"]
+    assert variables.var_args({"a": "1", "undeclared": "2"}, declared) == ["-var=a=1"]
+
+
+def _state(*resources):
+    return json.dumps({"version": 4, "resources": list(resources)}).encode()
+
+
+def _res(type_, name, attributes, deps=(), mode="managed", module=None, index=None):
+    instance = {"attributes": attributes, "dependencies": list(deps)}
+    if index is not None:
+        instance["index_key"] = index
+    resource = {"mode": mode, "type": type_, "name": name, "instances": [instance]}
+    if module:
+        resource["module"] = module
+    return resource
+
+
+def test_state_nodes_carry_addresses_and_dependencies():
+    [node] = nodes_from_state(_state(_res("null_resource", "x", {"id": "1"},
+                                          deps=["coder_agent.a"], module="module.m[0]",
+                                          index="k")))
+    assert node.address == 'module.m[0].null_resource.x["k"]'
+    assert node.config_address == "module.m.null_resource.x"
+    assert node.deps == {"coder_agent.a"}
+    assert nodes_from_state(b"") == [] and nodes_from_state(b"not json") == []
+
+
+def test_agent_goes_to_the_closest_dependent_resource():
+    # Coder's "chaining-resources" case: first -> agent, second -> first -> agent.
+    nodes = nodes_from_state(_state(
+        _res("coder_agent", "dev", {"id": "A", "token": "T", "os": "linux", "arch": "amd64"}),
+        _res("null_resource", "first", {"id": "1"}, deps=["coder_agent.dev"]),
+        _res("null_resource", "second", {"id": "2"},
+             deps=["coder_agent.dev", "null_resource.first"]),
+        _res("coder_app", "web", {"id": "P", "agent_id": "A", "slug": "web"},
+             deps=["coder_agent.dev"]),
+        _res("coder_env", "e", {"id": "E", "agent_id": "A", "name": "K", "value": "V"}),
+        _res("coder_metadata", "m", {"id": "M", "resource_id": "2", "item": [
+            {"key": "k", "value": None}]}, deps=["null_resource.second"]),
+        _res("coder_parameter", "p", {"name": "p", "value": "v"}, mode="data")))
+    first, second = build_resources(nodes)
+    assert [a.name for a in first.agents] == ["dev"] and second.agents == []
+    agent = first.agents[0]
+    assert (agent.token, agent.env, [a.slug for a in agent.apps]) == ("T", {"K": "V"}, ["web"])
+    assert [(m.key, m.is_null) for m in second.metadata] == [("k", True)]
+
+
+def test_plan_nodes_resolve_dependencies_from_configuration():
+    plan = {
+        "planned_values": {"root_module": {"resources": [
+            {"address": "coder_agent.main", "mode": "managed", "type": "coder_agent",
+             "name": "main", "values": {"os": "linux", "arch": "amd64"}},
+            {"address": "null_resource.vm[0]", "mode": "managed", "type": "null_resource",
+             "name": "vm", "index": 0, "values": {}},
+            {"address": "coder_app.web", "mode": "managed", "type": "coder_app",
+             "name": "web", "values": {"slug": "web"}}]}},
+        "configuration": {"root_module": {"resources": [
+            {"address": "null_resource.vm", "expressions": {"triggers": {"references": [
+                "coder_agent.main.token", "coder_agent.main", "var.x"]}}},
+            {"address": "coder_app.web", "expressions": {"agent_id": {"references": [
+                "coder_agent.main.id", "coder_agent.main"]}}},
+            {"address": "coder_agent.main", "expressions": {}}]}}}
+    [vm] = build_resources(nodes_from_plan(plan))
+    assert vm.address == "null_resource.vm[0]"
+    [agent] = vm.agents
+    assert agent.id is None and [a.slug for a in agent.apps] == ["web"]
+
+
+def test_job_environment_keeps_portal_secrets_out(monkeypatch, tmp_path):
+    monkeypatch.setenv("CODER_PG_CONNECTION_URL", "postgres://secret")
+    monkeypatch.setenv("CODER_OIDC_CLIENT_SECRET", "secret")
+    monkeypatch.setenv("TF_LOG", "TRACE")
+    mirror = write_mirror(tmp_path)
+    env = job_environment(build_env(coder_env(workspace_name="dev", owner_groups=["a"]),
+                                    "stop", {"region": "eu"}), mirror)
+    assert "CODER_PG_CONNECTION_URL" not in env and "CODER_OIDC_CLIENT_SECRET" not in env
+    assert "TF_LOG" not in env
+    assert env["CODER_WORKSPACE_NAME"] == "dev" and env["CODER_WORKSPACE_TRANSITION"] == "stop"
+    assert env["CODER_WORKSPACE_OWNER_GROUPS"] == '["a"]'
+    assert env["TF_CLI_CONFIG_FILE"] == str(mirror.cli_config_file)
+    assert any(k.startswith("CODER_PARAMETER_") and v == "eu" for k, v in env.items())
+    assert os.path.isdir(env["PYTHONPATH"].split(os.pathsep)[0])
+
+
+def test_diagnostics_render_like_terraform():
+    diagnostic = {"severity": "error", "summary": "Bad thing", "detail": "It broke.",
+                  "range": {"filename": "main.tf", "start": {"line": 3}},
+                  "snippet": {"code": 'resource "x" "y" {', "start_line": 3}}
+    assert log_render.render_diagnostic(diagnostic) == [
+        "Error: Bad thing", "", "  on main.tf line 3:", '  3: resource "x" "y" {', "",
+        "It broke."]
+    assert log_render.diagnostic_message(diagnostic) == "Bad thing: It broke. (main.tf:3)"
+
+
+def test_node_defaults():
+    node = Node(address="a.b", config_address="a.b", mode="managed", type="a", name="b")
+    assert node.values == {} and node.deps == set()
