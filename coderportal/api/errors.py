@@ -36,6 +36,9 @@ def flatten_validations(errors, prefix: str = "") -> list[dict]:
     out: list[dict] = []
     if isinstance(errors, dict):
         for key, value in errors.items():
+            if isinstance(key, int):  # list positions (ListField, many=True): `field[0]`, never dropped
+                out += flatten_validations(value, f"{prefix}[{key}]")
+                continue
             name = key if key != "non_field_errors" else ""
             out += flatten_validations(value, f"{prefix}.{name}" if prefix and name else (name or prefix))
     elif isinstance(errors, list):

@@ -28,6 +28,15 @@ class StrictIntegerField(serializers.IntegerField):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """A JSON boolean and nothing else (DRF would accept "yes" and 1)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 # --- requests ------------------------------------------------------------------------------
 
 class CreateOrganizationRequest(serializers.Serializer):
@@ -53,7 +62,7 @@ class UpdateRolesRequest(serializers.Serializer):
 
 
 class PermissionSerializer(serializers.Serializer):
-    negate = serializers.BooleanField(required=False, default=False)
+    negate = StrictBooleanField(required=False, default=False)
     resource_type = StrictCharField()
     action = StrictCharField()
 
@@ -101,7 +110,7 @@ class AuthorizationObjectSerializer(serializers.Serializer):
     owner_id = StrictCharField(required=False, allow_blank=True, default="")
     organization_id = StrictCharField(required=False, allow_blank=True, default="")
     resource_id = StrictCharField(required=False, allow_blank=True, default="")
-    any_org = serializers.BooleanField(required=False, default=False)
+    any_org = StrictBooleanField(required=False, default=False)
 
 
 class AuthorizationCheckSerializer(serializers.Serializer):
