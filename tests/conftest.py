@@ -14,6 +14,8 @@ from tests.factories import OrganizationFactory, UserFactory, add_member
 
 @pytest.fixture(autouse=True)
 def _isolated_data_dir(settings, tmp_path):
+    # PBKDF2's production work factor costs ~0.5 s per hash: far too slow for hundreds of tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
                                    "LOCATION": str(tmp_path)}}
 

@@ -78,6 +78,11 @@ def authorize(subject: Subject, action: str, obj) -> None:
     """Raise NotFound when the object is unreadable, Forbidden when only the action is."""
     if can(subject, action, obj):
         return
+    obj = to_object(obj)
+    if obj.id is None:
+        # A check on something not yet created (e.g. `create` in an organization): nothing can
+        # leak, the caller already resolved the container it may read.
+        raise Forbidden(f"Not allowed to {action} a {obj.type}.")
     if str(action) != "read" and can(subject, "read", obj):
         raise Forbidden(f"Not allowed to {action} this {to_object(obj).type}.")
     raise NotFound()
