@@ -201,17 +201,12 @@ def test_a_child_that_dies_takes_the_server_down_without_orphans(serve):
     _wait(lambda: not _survivors(tree), 10, "every child to exit")
 
 
-def test_serve_with_no_provisioner_daemons_runs_none(serve):
+def test_serve_without_provisioners_and_the_create_first_user_command(tmp_path, serve):
     served = serve(daemons=0)
     served.wait_healthy()
     names = " ".join(" ".join(p.cmdline()) for p in served.tree())
     assert "-n provisioner-" not in names and "-n system@" in names
-    assert served.stop() == 0
 
-
-def test_create_first_user_command(tmp_path, backing_services, serve):
-    served = serve(daemons=0)
-    served.wait_healthy()
     password_file = tmp_path / "password"
     password_file.write_text("correct-horse-42\n")
     created = served.manage("create_first_user", "--username", "boot", "--email", "boot@example.com",
