@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from .state import Node
+from .state import Node, distance
 from .types import (
     Agent,
     AgentMetadata,
@@ -112,15 +112,22 @@ def _script(node: Node) -> Script:
         log_path=_s(v.get("log_path")))
 
 
-def _closest_dependent(target: Node, resources: list[Node]) -> Optional[Node]:
-    """The resource depending on `target` with the shortest dependency chain."""
+def _closest_dependent(target: Node, resources: list[Node],
+                       edges: dict[str, set[str]]) -> Optional[Node]:
+    """The resource depending on `target` through the fewest hops (Coder's rule)."""
     dependents = [r for r in resources if target.config_address in r.deps]
     if not dependents:
         return None
-    return min(dependents, key=lambda r: (len(r.deps), r.address))
+
+    def hops(resource: Node) -> int:
+        found = distance(edges, resource.config_address, target.config_address)
+        return found if found is not None else len(resource.deps)
+
+    return min(dependents, key=lambda r: (hops(r), r.address))
 
 
-def _described(metadata: Node, resources: list[Node]) -> Optional[Node]:
+def _described(metadata: Node, resources: list[Node],
+               edges: dict[str, set[str]]) -> Optional[Node]:
     wanted = metadata.values.get("resource_id")
     if wanted:
         for resource in resources:
@@ -129,11 +136,22 @@ def _described(metadata: Node, resources: list[Node]) -> Optional[Node]:
     referenced = [r for r in resources if r.config_address in metadata.deps]
     if not referenced:
         return None
-    return max(referenced, key=lambda r: (len(r.deps), r.address))
+
+    def hops(resource: Node) -> int:
+        found = distance(edges, metadata.config_address, resource.config_address)
+        return found if found is not None else -len(resource.deps)
+
+    return min(referenced, key=lambda r: (hops(r), r.address))
 
 
-def build_resources(nodes: list[Node]) -> list[Resource]:
-    """The resources of a build, with agents (+ apps, scripts, env) and metadata."""
+def build_resources(nodes: list[Node], edges: Optional[dict[str, set[str]]] = None
+                    ) -> list[Resource]:
+    """The resources of a build, with agents (+ apps, scripts, env) and metadata.
+
+    `edges` (from `terraform graph`) measure how close resources are; without them the
+    number of dependencies stands in for the distance.
+    """
+    edges = edges or {}
     managed = [n for n in nodes if n.mode == "managed"]
     by_type: dict[str, list[Node]] = {}
     for node in managed:
@@ -154,13 +172,13 @@ def build_resources(nodes: list[Node]) -> list[Resource]:
     plain = [n for n in managed if not n.type.startswith("coder_")]
     resources = {id(n): Resource(type=n.type, name=n.name, address=n.address) for n in plain}
     for node in agent_nodes:
-        host = _closest_dependent(node, plain)
+        host = _closest_dependent(node, plain, edges)
         if host is not None:
             agent = agents[id(node)]
             agent.resource_address = host.address
             resources[id(host)].agents.append(agent)
     for node in by_type.get("coder_metadata", []):
-        target = _described(node, plain)
+        target = _described(node, plain, edges)
         if target is None:
             continue
         resource, v = resources[id(target)], node.values

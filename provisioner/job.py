@@ -20,6 +20,7 @@ from .coder_provider import envvars
 from .logs import EventLog
 from .mirror import DEFAULT_VERSION, Mirror, write_mirror
 from .session import CommandOutcome, TerraformSession, job_environment
+from .state import parse_graph
 from .types import LogLine
 
 ShouldCancel = Callable[[], bool]
@@ -159,6 +160,14 @@ class Job:
         if outcome.retcode != 0 or len(documents) != 1 or documents[0].get("type") == "line":
             raise RuntimeError(f"terraform show failed: {outcome.stderr.strip()}")
         return documents[0]
+
+    def graph(self) -> dict[str, set[str]]:
+        """Resource-level dependency edges of the configuration (`terraform graph`)."""
+        lines: list[str] = []
+        outcome = self.session.run("graph", [], self.working_dir,
+                                   lambda event: lines.append(event.get("@message", "")),
+                                   self.should_cancel)
+        return parse_graph(lines) if outcome.retcode == 0 else {}
 
     def load_config(self):
         return self.session.load_config(self.working_dir)

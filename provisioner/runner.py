@@ -154,7 +154,8 @@ def _parse_start(job: Job, schema: TemplateSchema, declared: dict, values: dict,
     _check(job, outcome, log, "terraform plan failed", module)
     plan = job.show_json(workdir.PLAN_FILE)
     variables.apply_plan_configuration(declared, plan)
-    nodes = nodes_from_plan(plan, "prior_state") + nodes_from_plan(plan)
+    edges = job.graph()
+    nodes = nodes_from_plan(plan, edges, "prior_state") + nodes_from_plan(plan, edges)
     nodes = list({node.address: node for node in nodes}.values())
     schema.parameters = convert.build_parameters(nodes)
     names = [p.name for p in schema.parameters]
@@ -165,7 +166,7 @@ def _parse_start(job: Job, schema: TemplateSchema, declared: dict, values: dict,
     schema.presets = convert.build_presets(nodes)
     schema.external_auth = convert.build_external_auth(nodes)
     job.stage = STAGE_PERSISTENT
-    schema.resources = convert.build_resources(nodes_from_plan(plan))
+    schema.resources = convert.build_resources(nodes_from_plan(plan, edges), edges)
 
 
 def _learn_defaults(job: Job, declared: dict, values: dict) -> None:
@@ -185,7 +186,9 @@ def _parse_stop(directory: str, provider_env: dict, declared: dict, values: dict
              options) as job:
         outcome, log = _plan(job, STAGE_EPHEMERAL, variables.var_args(values, declared))
         _check(job, outcome, log, "terraform plan failed")
-        resources = convert.build_resources(nodes_from_plan(job.show_json(workdir.PLAN_FILE)))
+        edges = job.graph()
+        plan = job.show_json(workdir.PLAN_FILE)
+        resources = convert.build_resources(nodes_from_plan(plan, edges), edges)
         job.daemon_log(STAGE_CLEANUP, "Cleaning up")
         return resources
 
@@ -201,10 +204,11 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
     workdir.write_state(request.working_dir, request.state)
     env = build_env(request.provider_env, request.transition, request.parameter_values)
     result = ProvisionResult(status=SUCCEEDED)
+    edges: dict[str, set[str]] = {}  # filled once the configuration is known to be valid
     try:
         with Job(request.working_dir, env, emit, should_cancel, options,
                  debug=request.log_level == "debug") as job:
-            _run_build(job, request, result)
+            _run_build(job, request, result, edges)
             job.daemon_log(STAGE_CLEANUP, "Cleaning up")
     except _Stop as stop:
         result.status, result.error, result.error_code = stop.status, stop.error, stop.error_code
@@ -216,25 +220,27 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
         # Whatever happened, the state file is the truth about what exists now.
         result.state = workdir.read_state(request.working_dir)
         nodes = nodes_from_state(result.state)
-        result.resources = convert.build_resources(nodes)
+        result.resources = convert.build_resources(nodes, edges)
         result.parameters = convert.build_parameters(nodes)
     else:
         result.state = request.state
     return result
 
 
-def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult) -> None:
+def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
+               edges: dict[str, set[str]]) -> None:
     declared: dict = {}
     module = _setup(job, declared)
     var_args = variables.var_args(request.variable_values, declared)
     outcome, log = _plan(job, STAGE_PLAN, var_args, destroy=request.transition == "delete")
     _check(job, outcome, log, "terraform plan failed", module)
+    edges.update(job.graph())
     if request.dry_run:
         plan = job.show_json(workdir.PLAN_FILE)
-        nodes = nodes_from_plan(plan)
-        result.resources = convert.build_resources(nodes)
+        nodes = nodes_from_plan(plan, edges)
+        result.resources = convert.build_resources(nodes, edges)
         result.parameters = convert.build_parameters(
-            nodes + nodes_from_plan(plan, "prior_state"))
+            nodes + nodes_from_plan(plan, edges, "prior_state"))
         return
     outcome, log = job.run(APPLY_STAGES[request.transition], "apply",
                            ["-input=false", "-no-color", "-auto-approve", workdir.PLAN_FILE])

@@ -2,7 +2,8 @@
 
 Owns: `Node` (one resource instance: addresses, values, and the configuration addresses
 it depends on, transitively) and the two readers: `nodes_from_state(bytes)` for the state
-file a build leaves behind and `nodes_from_plan(dict)` for a saved plan shown as JSON.
+file a build leaves behind and `nodes_from_plan(dict, edges)` for a saved plan shown as
+JSON, plus the resource graph of `terraform graph` (`parse_graph`, `distance`).
 Everything that interprets coder_* resources works on Nodes (see convert.py).
 """
 
@@ -14,8 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 _INDEX = re.compile(r'\[(?:"(?:[^"\\]|\\.)*"|[^\]]*)\]')
-_NOT_RESOURCES = {"var", "local", "count", "each", "path", "terraform", "self", "module",
-                  "data", "ephemeral", "resource"}
+_EDGE = re.compile(r'^\s*"([^"]+)"\s*->\s*"([^"]+)"')
 
 
 @dataclass
@@ -66,13 +66,16 @@ def nodes_from_state(state: bytes) -> list[Node]:
     return nodes
 
 
-def nodes_from_plan(plan: dict, section: str = "planned_values") -> list[Node]:
-    """Nodes of a plan shown as JSON; `section` is planned_values or prior_state."""
+def nodes_from_plan(plan: dict, edges: dict[str, set[str]],
+                    section: str = "planned_values") -> list[Node]:
+    """Nodes of a plan shown as JSON; `section` is planned_values or prior_state.
+
+    A plan records no dependencies, so they come from `edges` (see parse_graph).
+    """
     values = plan.get(section) or {}
     if section == "prior_state":
         values = values.get("values") or {}
-    references = _config_references(plan.get("configuration") or {})
-    closure = _transitive(references)
+    closure = transitive(edges)
     nodes = []
     for resource in _walk_modules(values.get("root_module") or {}):
         config_address = strip_indexes(resource["address"])
@@ -90,62 +93,42 @@ def _walk_modules(module: dict) -> Iterable[dict]:
         yield from _walk_modules(child)
 
 
-def _config_references(configuration: dict) -> dict[str, set[str]]:
-    """Direct dependencies (config addresses) of each resource in the configuration."""
-    out: dict[str, set[str]] = {}
+def parse_graph(dot_lines: Iterable[str]) -> dict[str, set[str]]:
+    """Direct dependencies per configuration address, from `terraform graph` (DOT).
 
-    def visit(module: dict, prefix: str) -> None:
-        for resource in module.get("resources") or []:
-            refs = set(_references_in(resource.get("expressions") or {}))
-            refs.update(resource.get("depends_on") or [])
-            refs.update(_references_in(resource.get("count_expression") or {}))
-            refs.update(_references_in(resource.get("for_each_expression") or {}))
-            out[prefix + resource["address"]] = {
-                prefix + r for r in (_resource_of(ref) for ref in refs) if r}
-        for name, call in (module.get("module_calls") or {}).items():
-            visit(call.get("module") or {}, f"{prefix}module.{name}.")
-
-    visit(configuration.get("root_module") or {}, "")
-    return out
+    Terraform's default graph is the resource-level one: references through variables,
+    locals and module boundaries are already resolved into resource-to-resource edges.
+    """
+    edges: dict[str, set[str]] = {}
+    for line in dot_lines:
+        match = _EDGE.match(line)
+        if match:
+            edges.setdefault(match.group(1), set()).add(match.group(2))
+    return edges
 
 
-def _references_in(expression: Any) -> Iterable[str]:
-    if isinstance(expression, dict):
-        for key, value in expression.items():
-            if key == "references" and isinstance(value, list):
-                yield from (v for v in value if isinstance(v, str))
-            else:
-                yield from _references_in(value)
-    elif isinstance(expression, list):
-        for item in expression:
-            yield from _references_in(item)
-
-
-def _resource_of(reference: str) -> Optional[str]:
-    """`coder_agent.main[0].token` -> `coder_agent.main`; None for var.x, local.y, ..."""
-    parts = strip_indexes(reference).split(".")
-    if parts[0] == "data" and len(parts) >= 3:
-        return ".".join(parts[:3])
-    if parts[0] in _NOT_RESOURCES or len(parts) < 2:
-        return None
-    return ".".join(parts[:2])
-
-
-def _transitive(direct: dict[str, set[str]]) -> dict[str, set[str]]:
+def transitive(edges: dict[str, set[str]]) -> dict[str, set[str]]:
     closure: dict[str, set[str]] = {}
-
-    def resolve(address: str, trail: frozenset) -> set[str]:
-        if address in closure:
-            return closure[address]
-        result: set[str] = set()
-        for dep in direct.get(address, ()):
-            if dep in trail:
+    for start in edges:
+        seen: set[str] = set()
+        stack = list(edges[start])
+        while stack:
+            current = stack.pop()
+            if current in seen or current == start:
                 continue
-            result.add(dep)
-            result |= resolve(dep, trail | {dep})
-        closure[address] = result
-        return result
-
-    for address in direct:
-        resolve(address, frozenset({address}))
+            seen.add(current)
+            stack.extend(edges.get(current, ()))
+        closure[start] = seen
     return closure
+
+
+def distance(edges: dict[str, set[str]], source: str, target: str) -> Optional[int]:
+    """Number of dependency hops from `source` to `target` (None: unrelated)."""
+    frontier, seen, hops = {source}, {source}, 0
+    while frontier:
+        if target in frontier:
+            return hops
+        frontier = {d for f in frontier for d in edges.get(f, ())} - seen
+        seen |= frontier
+        hops += 1
+    return None

@@ -286,3 +286,13 @@ def test_cancel_before_anything_ran(template, runner_options, logs):
     result = provision(ProvisionRequest(working_dir=template("sleepy"), state=prior), logs,
                        lambda: True, runner_options)
     assert result.status == CANCELED and result.state == prior
+
+
+def test_build_of_a_modular_template(template, runner_options, logs):
+    result = provision(ProvisionRequest(working_dir=template("modular")), logs, lambda: False,
+                       runner_options)
+    assert result.status == SUCCEEDED, result.error
+    assert [(r.address, [a.name for a in r.agents]) for r in result.resources] == [
+        ("module.box[0].terraform_data.disk", []),
+        ("module.box[0].terraform_data.machine", ["main"])]
+    assert [a.slug for a in result.apps] == ["editor"]

@@ -77,3 +77,13 @@ def test_parse_of_broken_templates_fails_clearly(template, runner_options, name,
     schema = parse(template(name), options=runner_options)
     assert schema.status == FAILED
     assert message in schema.error and "main.tf:" in schema.error
+
+
+def test_agents_reached_through_locals_and_modules(template, runner_options):
+    schema = parse(template("modular"), options=runner_options)
+    assert schema.status == SUCCEEDED, schema.error
+    disk, machine = schema.resources
+    assert machine.address == "module.box[0].terraform_data.machine" and disk.agents == []
+    [agent] = machine.agents
+    assert [a.slug for a in agent.apps] == ["editor"]
+    assert [m.key for m in machine.metadata] == ["module"]

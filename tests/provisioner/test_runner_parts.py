@@ -13,7 +13,7 @@ from provisioner.convert import build_resources
 from provisioner.job import build_env, coder_env
 from provisioner.mirror import LAUNCHER, PROVIDER_SOURCE, write_mirror
 from provisioner.session import job_environment
-from provisioner.state import Node, nodes_from_plan, nodes_from_state
+from provisioner.state import Node, nodes_from_plan, nodes_from_state, parse_graph
 
 
 def test_mirror_layout_is_identical_everywhere(tmp_path):
@@ -127,23 +127,26 @@ def test_agent_goes_to_the_closest_dependent_resource():
     assert [(m.key, m.is_null) for m in second.metadata] == [("k", True)]
 
 
-def test_plan_nodes_resolve_dependencies_from_configuration():
-    plan = {
-        "planned_values": {"root_module": {"resources": [
-            {"address": "coder_agent.main", "mode": "managed", "type": "coder_agent",
-             "name": "main", "values": {"os": "linux", "arch": "amd64"}},
-            {"address": "null_resource.vm[0]", "mode": "managed", "type": "null_resource",
-             "name": "vm", "index": 0, "values": {}},
-            {"address": "coder_app.web", "mode": "managed", "type": "coder_app",
-             "name": "web", "values": {"slug": "web"}}]}},
-        "configuration": {"root_module": {"resources": [
-            {"address": "null_resource.vm", "expressions": {"triggers": {"references": [
-                "coder_agent.main.token", "coder_agent.main", "var.x"]}}},
-            {"address": "coder_app.web", "expressions": {"agent_id": {"references": [
-                "coder_agent.main.id", "coder_agent.main"]}}},
-            {"address": "coder_agent.main", "expressions": {}}]}}}
-    [vm] = build_resources(nodes_from_plan(plan))
-    assert vm.address == "null_resource.vm[0]"
+def test_plan_nodes_take_dependencies_from_terraform_graph():
+    plan = {"planned_values": {"root_module": {"resources": [
+        {"address": "coder_agent.main", "mode": "managed", "type": "coder_agent",
+         "name": "main", "values": {"os": "linux", "arch": "amd64"}},
+        {"address": "coder_app.web", "mode": "managed", "type": "coder_app",
+         "name": "web", "values": {"slug": "web"}}],
+        "child_modules": [{"address": "module.vm[0]", "resources": [
+            {"address": "module.vm[0].null_resource.vm", "mode": "managed",
+             "type": "null_resource", "name": "vm", "values": {}},
+            {"address": "module.vm[0].null_resource.disk", "mode": "managed",
+             "type": "null_resource", "name": "disk", "values": {}}]}]}}}
+    edges = parse_graph([
+        "digraph G {",
+        '  "module.vm.null_resource.vm" [label="null_resource.vm"];',
+        '  "module.vm.null_resource.vm" -> "coder_agent.main";',
+        '  "module.vm.null_resource.disk" -> "module.vm.null_resource.vm";',
+        '  "coder_app.web" -> "coder_agent.main";',
+        "}"])
+    disk, vm = build_resources(nodes_from_plan(plan, edges), edges)
+    assert vm.address == "module.vm[0].null_resource.vm" and disk.agents == []
     [agent] = vm.agents
     assert agent.id is None and [a.slug for a in agent.apps] == ["web"]
 
