@@ -11,8 +11,7 @@ from rest_framework.response import Response
 
 from accounts import rbac
 from accounts.api.organizations import get_organization
-from accounts.api.serializers.organizations import (
-    UpdateRolesRequest, member_json, member_with_user_json)
+from accounts.api.serializers.organizations import UpdateRolesRequest, member_json, member_with_user_json
 from accounts.models import OrganizationMember, Role, User
 from accounts.services import organizations as org_services
 from accounts.services import roles as role_services

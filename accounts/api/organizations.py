@@ -11,7 +11,10 @@ from rest_framework.response import Response
 
 from accounts import rbac
 from accounts.api.serializers.organizations import (
-    CreateOrganizationRequest, UpdateOrganizationRequest, organization_json)
+    CreateOrganizationRequest,
+    UpdateOrganizationRequest,
+    organization_json,
+)
 from accounts.models import Organization
 from accounts.services import organizations as org_services
 from coderportal.api.views import PortalAPIView
