@@ -37,6 +37,7 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_HTTP_ADDRESS", "127.0.0.1:3000", "Address the HTTP server binds to.", flag="--http-address"),
         Option("CODER_PG_CONNECTION_URL", "", "PostgreSQL URL; empty means embedded SQLite.", secret=True,
                flag="--postgres-url"),
+        Option("CODER_SQLITE_PATH", "", "File of the embedded SQLite database (default: in the data directory)."),
         Option("CODER_REDIS_URL", "", "Redis URL for broker, channel layer and cache; empty means embedded.",
                secret=True, flag="--redis-url"),
         Option("CELERY_BROKER_URL", "", "Overrides the Celery broker URL.", secret=True),

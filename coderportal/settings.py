@@ -100,7 +100,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "coderportal.sqlite3",
+            "NAME": config.get("CODER_SQLITE_PATH") or DATA_DIR / "coderportal.sqlite3",
             # Several processes (web, workers, scheduler) share the file: WAL lets readers
             # proceed during writes, IMMEDIATE transactions avoid upgrade deadlocks.
             "OPTIONS": {
@@ -108,6 +108,9 @@ else:
                 "transaction_mode": "IMMEDIATE",
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
             },
+            # A file (not Django's in-memory default) so that worker processes started by
+            # integration tests share the test database.
+            "TEST": {"NAME": str(DATA_DIR / "test-coderportal.sqlite3")},
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

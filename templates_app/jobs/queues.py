@@ -7,6 +7,8 @@ its exact tag set, and a daemon consumes the queue of every non-empty subset of 
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from itertools import combinations
 
 BASE_QUEUE = "provisioner"
@@ -18,10 +20,13 @@ def normalize_tags(tags: dict | None) -> dict[str, str]:
 
 
 def queue_for_tags(tags: dict | None) -> str:
+    """`provisioner` for untagged jobs, else `provisioner-<digest of the sorted tags>`: queue
+    names must be safe for every broker (the embedded one maps them to file names)."""
     tags = normalize_tags(tags)
     if not tags:
         return BASE_QUEUE
-    return BASE_QUEUE + ":" + ",".join(f"{k}={v}" for k, v in tags.items())
+    canonical = json.dumps(tags, sort_keys=True, separators=(",", ":"))
+    return f"{BASE_QUEUE}-{hashlib.sha256(canonical.encode()).hexdigest()[:20]}"
 
 
 def queues_for_daemon(tags: dict | None) -> list[str]:
