@@ -13,7 +13,6 @@ from templates_app.models import ProvisionerDaemon, TemplateVersion
 
 from .jobs import NOT_QUEUED, job_metadata, provisioner_job_json, queue_info
 
-
 REDACTED = "*redacted*"
 
 
