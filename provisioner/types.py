@@ -242,7 +242,7 @@ class ProvisionRequest(_Dict):
     parameter_values: dict[str, str] = field(default_factory=dict)
     provider_env: dict[str, str] = field(default_factory=dict)
     dry_run: bool = False  # plan only; resources come from the plan
-    log_level: str = "info"  # "debug" also forwards Terraform's stderr
+    log_level: str = "info"  # "debug": also Terraform's own log (TF_LOG) at level debug
 
 
 @dataclass

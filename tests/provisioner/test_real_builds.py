@@ -296,3 +296,12 @@ def test_build_of_a_modular_template(template, runner_options, logs):
         ("module.box[0].terraform_data.disk", []),
         ("module.box[0].terraform_data.machine", ["main"])]
     assert [a.slug for a in result.apps] == ["editor"]
+
+
+def test_debug_builds_forward_terraforms_own_log(template, runner_options, logs):
+    result = provision(ProvisionRequest(working_dir=template("sleepy"),
+                                        variable_values={"pause": "0"}, log_level="debug"),
+                       logs, lambda: False, runner_options)
+    assert result.status == SUCCEEDED, result.error
+    debug = [line.output for line in logs.lines if line.level == "debug"]
+    assert any("[DEBUG]" in line or "[INFO]" in line for line in debug)
