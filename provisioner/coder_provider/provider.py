@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from tf.iface import Provider
 from tf.schema import Attribute, Schema
-from tf.types import String
+from tf.types import Bool, String
 
 from . import PROVIDER_ADDRESS, envvars
 from .data_sources import (
@@ -49,9 +49,13 @@ class CoderProvider(Provider):
         return PROVIDER_ADDRESS
 
     def get_provider_schema(self, diags) -> Schema:
-        return Schema(attributes=[Attribute(
-            "url", String(), optional=True,
-            description="The deployment's access URL; defaults to $CODER_AGENT_URL.")])
+        return Schema(attributes=[
+            Attribute("url", String(), optional=True,
+                      description="The deployment's access URL; defaults to $CODER_AGENT_URL."),
+            # Accepted (and ignored) so that templates written for Coder 0.x still load.
+            Attribute("feature_use_managed_variables", Bool(), optional=True, deprecated=True,
+                      description="Deprecated: template variables are always managed."),
+        ])
 
     def validate_config(self, diags, config):
         url = config.get("url")
