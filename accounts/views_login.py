@@ -32,7 +32,10 @@ def _next(request) -> str:
 
 def _page(request, status=200, **context):
     context.setdefault("next", _next(request))
-    context.setdefault("password_enabled", not config.get_bool("CODER_DISABLE_PASSWORD_AUTH"))
+    # With password auth disabled the form is hidden, but administrators (who keep password
+    # login to avoid lock-out) can reveal it with /login?password=1.
+    context.setdefault("password_enabled", not config.get_bool("CODER_DISABLE_PASSWORD_AUTH")
+                       or "password" in request.GET or request.method == "POST")
     return render(request, "accounts/login.html", context, status=status)
 
 

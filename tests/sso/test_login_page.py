@@ -110,3 +110,14 @@ def test_non_sso_allauth_logins_are_sent_to_the_login_page(db, rf):
     response = PortalAccountAdapter(request).pre_login(request, user, email_verification="none", signal_kwargs=None,
                                                        email=None, signup=False, redirect_url=None)
     assert response.status_code == 302 and response["Location"] == "/login"
+
+
+def test_administrators_keep_password_login_when_it_is_disabled(db, client, monkeypatch):
+    monkeypatch.setenv("CODER_DISABLE_PASSWORD_AUTH", "true")
+    UserFactory(username="boss", email="boss@example.com", roles=["owner"])
+    UserFactory(username="pat", email="pat@example.com")
+    assert 'name="password"' in client.get("/login?password=1").content.decode()
+    refused = client.post("/login", {"username": "pat", "password": PASSWORD})
+    assert refused.status_code == 403 and "disabled" in refused.content.decode()
+    allowed = client.post("/login", {"username": "boss", "password": PASSWORD})
+    assert allowed.status_code == 302 and SESSION_TOKEN_COOKIE in allowed.cookies
