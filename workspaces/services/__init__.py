@@ -1,0 +1,1 @@
+"""Workspace services: creating and changing workspaces, requesting builds, parameter rules."""
