@@ -17,11 +17,12 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import rbac
-from accounts.api.serializers.audit import AuditLogSerializer
+from accounts.api.serializers.audit import AuditLogResponseSerializer, AuditLogSerializer
 from accounts.models import AuditLog, Group, Organization, Role, User
 from coderportal.api.search import parse_query
 from coderportal.api.views import PortalAPIView, paginate, pagination
@@ -110,6 +111,11 @@ def resource_facts(entries) -> tuple[set, dict]:
 
 
 class AuditLogsView(PortalAPIView):
+    @extend_schema(operation_id="get-audit-logs", summary="Get audit logs", tags=["Audit"],
+                   parameters=[OpenApiParameter("q", str, description="Search query"),
+                               OpenApiParameter("limit", int, description=f"Page limit (default {DEFAULT_LIMIT})"),
+                               OpenApiParameter("offset", int, description="Page offset")],
+                   responses=AuditLogResponseSerializer)
     def get(self, request):
         limit, offset = pagination(request, default_limit=DEFAULT_LIMIT)
         terms = parse_query(request.query_params.get("q", ""), SEARCH_KEYS, default_key="resource_type")

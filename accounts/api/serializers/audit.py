@@ -97,3 +97,11 @@ class AuditLogSerializer(serializers.Serializer):
 
     def get_user(self, entry) -> dict | None:
         return AuditUserSerializer(entry.user).data if entry.user_id else None
+
+
+class AuditLogResponseSerializer(serializers.Serializer):
+    """`codersdk.AuditLogResponse` (documentation of the list envelope)."""
+
+    audit_logs = AuditLogSerializer(many=True)
+    count = serializers.IntegerField()
+    count_cap = serializers.IntegerField()
