@@ -24,3 +24,9 @@ def template(org, owner):
 def imported_version(org, owner):
     """A version whose import succeeded, not yet part of a template."""
     return TemplateVersionFactory(organization=org, file__created_by=owner)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # Factories set passwords for every user; the production hasher is slow on purpose.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
