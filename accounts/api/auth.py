@@ -6,13 +6,16 @@ old `coder_session_token` cookie) must never stop someone from logging in again.
 from __future__ import annotations
 
 from django.contrib.auth import logout as django_logout
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from drf_spectacular.utils import extend_schema
-
 from accounts.api.serializers.users import (
-    AuthMethodsResponse, CreateFirstUserRequest, CreateFirstUserResponse, LoginWithPasswordRequest,
-    LoginWithPasswordResponse, MessageResponse,
+    AuthMethodsResponse,
+    CreateFirstUserRequest,
+    CreateFirstUserResponse,
+    LoginWithPasswordRequest,
+    LoginWithPasswordResponse,
+    MessageResponse,
 )
 from accounts.api.users import AccountsAPIView
 from accounts.models import APIKey
@@ -33,7 +36,8 @@ class FirstUserView(AccountsAPIView):
             return Response({"message": "The initial user has not been created!"}, status=404)
         return Response({"message": "The initial user has already been created!"})
 
-    @extend_schema(request=CreateFirstUserRequest, responses={201: CreateFirstUserResponse}, summary="Create initial user")
+    @extend_schema(request=CreateFirstUserRequest, responses={201: CreateFirstUserResponse},
+                   summary="Create initial user")
     def post(self, request):
         body = self.parse(CreateFirstUserRequest)
         user, org = user_service.create_first_user(username=body["username"], email=body["email"],

@@ -2,12 +2,15 @@
 The plaintext key appears in exactly one response: the one that created it."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from drf_spectacular.utils import extend_schema
-
 from accounts.api.serializers.users import (
-    APIKeySerializer, APIKeyWithOwnerSerializer, CreateTokenRequest, GenerateAPIKeyResponse, TokenConfigResponse,
+    APIKeySerializer,
+    APIKeyWithOwnerSerializer,
+    CreateTokenRequest,
+    GenerateAPIKeyResponse,
+    TokenConfigResponse,
 )
 from accounts.api.users import AccountsAPIView
 from accounts.services import tokens as services

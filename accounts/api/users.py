@@ -2,15 +2,22 @@
 status, password, login type, roles and organizations. Views parse, call a service, render."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import rbac
-from drf_spectacular.utils import extend_schema
-
 from accounts.api.serializers.users import (
-    AssignableRoleSerializer, CreateUserRequest, GetUsersResponse, LoginTypeResponse, MessageResponse,
-    UpdatePasswordRequest, UpdateProfileRequest, UpdateRolesRequest, UserOrganizationSerializer, UserRolesResponse,
+    AssignableRoleSerializer,
+    CreateUserRequest,
+    GetUsersResponse,
+    LoginTypeResponse,
+    MessageResponse,
+    UpdatePasswordRequest,
+    UpdateProfileRequest,
+    UpdateRolesRequest,
+    UserOrganizationSerializer,
+    UserRolesResponse,
     UserSerializer,
 )
 from accounts.models import User

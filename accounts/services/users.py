@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime
+from datetime import timezone as dt_timezone
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -205,7 +206,8 @@ def _values(terms: dict, key: str, allowed=None) -> list[str]:
         raise ValidationFailed("Invalid search query.", {key: "A value is required."})
     bad = [v for v in values if allowed is not None and v not in allowed]
     if bad:
-        raise ValidationFailed("Invalid search query.", {key: f"{', '.join(bad)}: must be one of {', '.join(allowed)}."})
+        raise ValidationFailed("Invalid search query.",
+                               {key: f"{', '.join(bad)}: must be one of {', '.join(allowed)}."})
     return values
 
 
@@ -250,7 +252,8 @@ def user_roles(user: User, *, actor: Actor) -> dict:
     readable = set(rbac.filter_queryset(actor.subject, "read", Organization.objects.filter(memberships__user=user))
                    .values_list("id", flat=True))
     org_roles = {}
-    for membership in OrganizationMember.objects.filter(user=user, organization_id__in=readable).prefetch_related("roles"):
+    memberships = OrganizationMember.objects.filter(user=user, organization_id__in=readable)
+    for membership in memberships.prefetch_related("roles"):
         org_roles[str(membership.organization_id)] = sorted(r.name for r in membership.roles.all())
     return {"roles": sorted(r.name for r in user.site_roles.all()), "organization_roles": org_roles}
 
