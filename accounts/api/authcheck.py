@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import rbac
@@ -47,6 +48,7 @@ def _objects_for(subject, key: str, check: dict, errors: dict) -> list[rbac.Rbac
 
 
 class AuthCheckView(PortalAPIView):
+    @extend_schema(request=AuthorizationRequest, summary="Check authorization")
     def post(self, request):
         body = self.parse(AuthorizationRequest)
         subject, errors, questions = self.subject, {}, {}

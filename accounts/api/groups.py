@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 
 from django.db.models import Prefetch, Q
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import rbac
@@ -71,6 +72,7 @@ class OrganizationGroupsView(PortalAPIView):
         groups = rbac.filter_queryset(self.subject, "read", _groups_queryset().filter(organization=org))
         return Response(render_groups(self.subject, groups))
 
+    @extend_schema(request=CreateGroupRequest, summary="Create group for organization")
     def post(self, request, organization):
         org = get_organization(self.subject, organization)
         body = self.parse(CreateGroupRequest)
@@ -111,6 +113,7 @@ class GroupView(PortalAPIView):
     def get(self, request, group):
         return Response(render_groups(self.subject, [get_group(self.subject, group)])[0])
 
+    @extend_schema(request=PatchGroupRequest, summary="Update group by name")
     def patch(self, request, group):
         target = get_group(self.subject, group)
         body = self.parse(PatchGroupRequest)

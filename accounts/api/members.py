@@ -7,6 +7,7 @@ from __future__ import annotations
 import uuid
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import rbac
@@ -85,6 +86,7 @@ class MemberView(PortalAPIView):
 
 
 class MemberRolesView(PortalAPIView):
+    @extend_schema(request=UpdateRolesRequest, summary="Assign role to organization member")
     def put(self, request, organization, user):
         org = get_organization(self.subject, organization)
         membership = get_membership(request, self.subject, org, user)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import uuid
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import rbac
@@ -44,6 +45,7 @@ class OrganizationsView(PortalAPIView):
         orgs = rbac.filter_queryset(self.subject, "read", Organization.objects.all()).order_by("name")
         return Response([organization_json(o) for o in orgs])
 
+    @extend_schema(request=CreateOrganizationRequest, summary="Create organization")
     def post(self, request):
         body = self.parse(CreateOrganizationRequest)
         org = org_services.create_organization(actor=self.actor, **body)
@@ -54,6 +56,7 @@ class OrganizationView(PortalAPIView):
     def get(self, request, organization):
         return Response(organization_json(get_organization(self.subject, organization)))
 
+    @extend_schema(request=UpdateOrganizationRequest, summary="Update organization")
     def patch(self, request, organization):
         org = get_organization(self.subject, organization)
         body = self.parse(UpdateOrganizationRequest)

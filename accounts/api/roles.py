@@ -2,6 +2,7 @@
 roles (POST creates, PUT updates, DELETE `/{roleName}` removes)."""
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts.api.organizations import get_organization
@@ -16,12 +17,14 @@ class OrganizationRolesView(PortalAPIView):
         roles = role_services.assignable_roles(self.subject, org)
         return Response([assignable_role_json(role, assignable, org.id) for role, assignable in roles])
 
+    @extend_schema(request=RoleRequest, summary="Insert a custom organization role")
     def post(self, request, organization):
         org = get_organization(self.subject, organization)
         body = self.parse(RoleRequest)
         role = role_services.create_custom_role(org, actor=self.actor, body=body)
         return Response(role_json(role, org.id))
 
+    @extend_schema(request=RoleRequest, summary="Update a custom organization role")
     def put(self, request, organization):
         org = get_organization(self.subject, organization)
         body = self.parse(RoleRequest)

@@ -275,3 +275,24 @@ def test_user_admin_cannot_grant_org_admin(client_for, org, member):
     client = client_for(org_user_admin)
     assert _put_roles(client, org, member.username, ["organization-auditor"]).status_code == 200
     assert _put_roles(client, org, member.username, ["organization-admin"]).status_code == 403
+
+
+# --- hostile bodies on every mutation of this API ------------------------------------------------
+
+@pytest.mark.parametrize("raw", ["{not json", "[]", "null", "42", '{"name": null, "roles": null, "checks": null}',
+                                 '{"name": {"$gt": ""}, "roles": [{}], "checks": [], "add_users": {}}'])
+def test_hostile_bodies_are_400_everywhere(client_for, owner, org, member, raw):
+    from tests.factories import GroupFactory
+
+    group = GroupFactory(organization=org, name="devs")
+    client = client_for(owner)
+    calls = [("post", "/api/v2/organizations"), ("patch", f"/api/v2/organizations/{org.id}"),
+             ("put", f"/api/v2/organizations/{org.id}/members/{member.id}/roles"),
+             ("post", f"/api/v2/organizations/{org.id}/members/roles"),
+             ("put", f"/api/v2/organizations/{org.id}/members/roles"),
+             ("post", f"/api/v2/organizations/{org.id}/groups"), ("patch", f"/api/v2/groups/{group.id}"),
+             ("post", "/api/v2/authcheck")]
+    for method, url in calls:
+        response = getattr(client, method)(url, raw, content_type="application/json")
+        assert response.status_code == 400, (method, url, response.status_code, response.content)
+        assert "message" in response.json()
