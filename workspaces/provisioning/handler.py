@@ -83,7 +83,8 @@ class BuildHandler:
         build = WorkspaceBuild.objects.select_related("template_version").filter(job=job).first()
         if build is None:
             return []
-        values = [v.get("value", "") for v in build.template_version.user_variable_values]
+        sensitive = set(build.template_version.variables.filter(sensitive=True).values_list("name", flat=True))
+        values = [v.get("value", "") for v in build.template_version.user_variable_values if v["name"] in sensitive]
         values += list(environment.previous_agent_tokens(bytes(build.provisioner_state)).values())
         return values
 

@@ -29,7 +29,7 @@ def _save_agent(resource: WorkspaceResource, agent) -> WorkspaceAgent:
         troubleshooting_url=agent.troubleshooting_url or "", motd_file=agent.motd_file or "",
         startup_script_behavior=agent.startup_script_behavior or "non-blocking",
         display_apps=_enabled_display_apps(agent.display_apps), instance_id=agent.instance_id or "",
-        order=agent.order or 0, **({"id": agent.id} if agent.id else {}))
+        order=agent.order or 0)
     WorkspaceAgentScript.objects.bulk_create([WorkspaceAgentScript(
         agent=row, display_name=s.display_name, script=s.script, icon=s.icon, cron=s.cron,
         run_on_start=s.run_on_start, run_on_stop=s.run_on_stop, start_blocks_login=s.start_blocks_login,
