@@ -155,7 +155,7 @@ def delete_organization(org: Organization, *, actor: Actor) -> None:
             audit.record(actor, "delete", "organization", resource_id=org_id, target=org_name,
                          changes=audit.diff(before, {}))
     except (ProtectedError, RestrictedError) as exc:
-        kinds = sorted({type(o)._meta.verbose_name_plural for o in
+        kinds = sorted({str(type(o)._meta.verbose_name_plural) for o in
                         (getattr(exc, "protected_objects", None) or getattr(exc, "restricted_objects", ()))})
         raise ValidationFailed("Organization still owns resources that must be deleted first.",
                                detail=", ".join(kinds)) from None

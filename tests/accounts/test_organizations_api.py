@@ -296,3 +296,13 @@ def test_hostile_bodies_are_400_everywhere(client_for, owner, org, member, raw):
         response = getattr(client, method)(url, raw, content_type="application/json")
         assert response.status_code == 400, (method, url, response.status_code, response.content)
         assert "message" in response.json()
+
+
+def test_delete_org_with_templates_is_400(client_for, owner, other_org):
+    from tests.templates_app.factories import TemplateFactory
+
+    TemplateFactory(organization=other_org)
+    response = client_for(owner).delete(f"/api/v2/organizations/{other_org.id}")
+    assert response.status_code == 400 and "detail" in response.json()
+    assert Organization.objects.filter(id=other_org.id).exists()
+    assert Group.objects.filter(id=other_org.id).exists()
