@@ -2,6 +2,8 @@
 status, password, login type, roles and organizations. Views parse, call a service, render."""
 from __future__ import annotations
 
+import uuid
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -20,7 +22,7 @@ from accounts.api.serializers.users import (
     UserRolesResponse,
     UserSerializer,
 )
-from accounts.models import User
+from accounts.models import APIKey, User
 from accounts.models.users import LoginType, UserStatus
 from accounts.services import users as services
 from coderportal.api.search import parse_query
@@ -50,6 +52,16 @@ def user_json(user: User) -> dict:
     return UserSerializer(user).data
 
 
+def after_id(request) -> uuid.UUID | None:
+    raw = request.query_params.get("after_id", "")
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise serializers.ValidationError({"after_id": ["Must be a UUID."]}) from None
+
+
 def refreshed(user: User) -> User:
     return services.with_relations(User.objects.filter(pk=user.pk)).get()
 
@@ -59,7 +71,7 @@ class UsersView(AccountsAPIView):
     def get(self, request):
         terms = parse_query(request.query_params.get("q", ""), services.SEARCH_KEYS, default_key="search")
         limit, offset = pagination(request)
-        users = services.search_users(actor=self.actor, terms=terms)
+        users = services.search_users(actor=self.actor, terms=terms, after_id=after_id(request))
         count = users.count()
         return Response({"users": UserSerializer(paginate(users, limit, offset), many=True).data, "count": count})
 
@@ -111,8 +123,9 @@ class UserPasswordView(AccountsAPIView):
     def put(self, request, user):
         target = self.target_user(user)
         body = self.parse(UpdatePasswordRequest)
+        current = request.auth if isinstance(request.auth, APIKey) else None
         services.change_password(target, actor=self.actor, password=body["password"],
-                                 old_password=body["old_password"])
+                                 old_password=body["old_password"], current_key_id=getattr(current, "pk", None))
         return Response(status=204)
 
 

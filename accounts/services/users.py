@@ -221,9 +221,15 @@ def _timestamp(terms: dict, key: str) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=dt_timezone.utc)
 
 
-def search_users(*, actor: Actor, terms: dict):
-    """Users the actor may read matching Coder's `q=` terms, ordered by username."""
+def search_users(*, actor: Actor, terms: dict, after_id=None):
+    """Users the actor may read matching Coder's `q=` terms, ordered by username; `after_id`
+    (a readable user's id) starts the page after that user, as Coder's cursor does."""
     users = rbac.filter_queryset(actor.subject, "read", User.objects.filter(deleted=False))
+    if after_id is not None:
+        after = users.filter(pk=after_id).values_list("username", flat=True).first()
+        if after is None:
+            raise ValidationFailed("Invalid after_id.", {"after_id": "No such user."})
+        users = users.annotate(username_lower=Lower("username")).filter(username_lower__gt=after.lower())
     if "search" in terms:
         users = users.filter(Q(username__icontains=terms["search"]) | Q(email__icontains=terms["search"]))
     if "status" in terms:
@@ -326,8 +332,13 @@ def delete_user(user: User, *, actor: Actor) -> None:
                      changes=audit.diff({"deleted": False}, {"deleted": True}))
 
 
-def change_password(user: User, *, actor: Actor, password: str, old_password: str = "") -> None:
-    """Your own password needs the old one; a user admin may reset others' (not an owner's)."""
+def change_password(user: User, *, actor: Actor, password: str, old_password: str = "",
+                    current_key_id: str | None = None) -> None:
+    """Your own password needs the old one; a user admin may reset others' (not an owner's).
+
+    Login sessions of the user end, except the one making the request: whoever knew the old
+    password is logged out. Named API tokens are explicit credentials and stay.
+    """
     rbac.authorize(actor.subject, "update_personal", user)
     if _is_self(actor, user):
         if not old_password:
@@ -342,9 +353,12 @@ def change_password(user: User, *, actor: Actor, password: str, old_password: st
         password_validation.validate_password(password, user)
     except DjangoValidationError as exc:
         raise ValidationFailed("Invalid password.", {"password": " ".join(exc.messages)}) from None
+    if user.check_password(password):
+        raise ValidationFailed("Invalid password.", {"password": "New password cannot match old password."})
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password", "updated_at"])
+        APIKey.objects.filter(user=user, token_name="").exclude(pk=current_key_id or "").delete()
         audit.record(actor, "write", "user", resource_id=user.id, target=user.username,
                      changes=audit.diff({"password": "old"}, {"password": "new"}))
 

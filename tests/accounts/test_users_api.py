@@ -120,6 +120,15 @@ def test_pagination(client_for, owner, member, org_admin, outsider):
     assert client.get(f"{API}/users", {"limit": "-1"}).status_code == 400
 
 
+def test_after_id_cursor(client_for, owner, member, org_admin, outsider):
+    client = client_for(owner)
+    page = client.get(f"{API}/users", {"after_id": str(org_admin.id), "limit": 2}).json()
+    assert [u["username"] for u in page["users"]] == ["outsider", "owner"]
+    assert client.get(f"{API}/users", {"after_id": "nope"}).status_code == 400
+    # A user the actor cannot read is no cursor either.
+    assert client_for(member).get(f"{API}/users", {"after_id": str(outsider.id)}).status_code == 400
+
+
 def _list_queries(client) -> int:
     client.get(f"{API}/users")  # warm up: token `last_used` refresh happens at most once a minute
     with CaptureQueriesContext(connection) as captured:
@@ -254,10 +263,27 @@ def test_change_own_password(client_for, member):
 
 
 def test_owner_resets_password_without_old(client_for, owner, member):
+    session = tokens.issue_token_for_tests(member)
+    named, named_token = tokens.issue(member, login_type="token", token_name="ci", lifetime_seconds=3600)
     response = client_for(owner).put(f"{API}/users/member/password", {"password": "reset-by-owner"}, format="json")
     assert response.status_code == 204
     member.refresh_from_db()
     assert member.check_password("reset-by-owner")
+    # Whoever held the old password's sessions is out; explicit tokens stay.
+    assert APIClient(HTTP_CODER_SESSION_TOKEN=session).get(f"{API}/users/me").status_code == 401
+    assert APIClient(HTTP_CODER_SESSION_TOKEN=named_token).get(f"{API}/users/me").status_code == 200
+
+
+def test_own_password_change_keeps_the_current_session_only(client_for, member):
+    other_session = tokens.issue_token_for_tests(member)
+    client = client_for(member)
+    same = client.put(f"{API}/users/me/password", {"old_password": PASSWORD, "password": PASSWORD}, format="json")
+    assert same.status_code == 400 and same.json()["validations"][0]["field"] == "password"
+    response = client.put(f"{API}/users/me/password", {"old_password": PASSWORD, "password": "fresh-pass-1"},
+                          format="json")
+    assert response.status_code == 204
+    assert client.get(f"{API}/users/me").status_code == 200
+    assert APIClient(HTTP_CODER_SESSION_TOKEN=other_session).get(f"{API}/users/me").status_code == 401
 
 
 def test_login_type(client_for, member, org_admin):
