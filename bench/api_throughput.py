@@ -49,7 +49,7 @@ class Server:
                  "--provisioner-daemons", "0", "--scheduler", "false", "--web-workers", str(web_workers)]
         flags += self._backing_services()
         env = {**os.environ, "CODER_API_RATE_LIMIT": "0", "CODER_LOG_LEVEL": "WARNING"}
-        for name in ("CODER_PG_CONNECTION_URL", "CODER_REDIS_URL"):
+        for name in ("CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL", "CODER_SQLITE_PATH"):
             env.pop(name, None)
         self.log = open(Path(self.tmp.name) / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *flags], cwd=ROOT, env=env,

@@ -79,8 +79,8 @@ class Served:
         self.port = _free_port()
         self.data_dir = tmp_path / "data"
         self.base = f"http://127.0.0.1:{self.port}"
-        self.env = {k: v for k, v in os.environ.items()
-                    if k not in {"CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL"}}
+        own = {"CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL", "CODER_SQLITE_PATH"}
+        self.env = {k: v for k, v in os.environ.items() if k not in own}
         self.env.setdefault("DJANGO_SETTINGS_MODULE", "coderportal.settings")
         self.flags = ["--data-dir", str(self.data_dir), "--http-address", f"127.0.0.1:{self.port}",
                       "--provisioner-daemons", str(daemons), "--shutdown-grace-period", "20s", *extra_flags]
