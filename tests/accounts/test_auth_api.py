@@ -198,3 +198,12 @@ def test_api_rate_limit(member, monkeypatch):
     client = _client(tokens.issue_token_for_tests(member))
     statuses = [client.get(f"{API}/users/me").status_code for _ in range(7)]
     assert statuses[:5] == [200] * 5 and statuses[5:] == [429, 429]
+
+
+def test_trailing_slashes_are_tolerated(member):
+    client = _client(tokens.issue_token_for_tests(member))
+    assert client.get(f"{API}/users/me/").status_code == 200
+    assert login(APIClient(), "member@example.com").status_code == 201
+    response = APIClient().post(f"{API}/users/login/", {"email": "member@example.com", "password": PASSWORD},
+                                format="json")
+    assert response.status_code == 201
