@@ -5,7 +5,8 @@
    existing user with the same *verified* email, refuse suspended users. Raises LoginRefused.
 2. `create_user` (allauth `save_user`, first login only): a new active user with login type
    `oidc`/`github`, a valid unique username, a member of the default organization.
-3. `sync_from_claims` (allauth `pre_login`, every login): OIDC group and role sync.
+3. `sync_from_claims` (allauth `pre_login`, every login): name/avatar refresh, OIDC group and
+   role sync.
 """
 from __future__ import annotations
 
@@ -146,9 +147,7 @@ def create_user(request, sociallogin) -> User:
     with transaction.atomic():
         user.username = usernames.unique_username(base)
         user.email = admission.email
-        user.name = str(data.get("name") or "")[:128]
-        avatar = str(data.get("picture") or data.get("avatar_url") or "")
-        user.avatar_url = avatar if avatar.startswith(("https://", "http://")) and len(avatar) <= 512 else ""
+        user.name, user.avatar_url = _profile(data)
         user.login_type = admission.login_type
         user.status = UserStatus.ACTIVE
         user.set_unusable_password()
@@ -160,10 +159,36 @@ def create_user(request, sociallogin) -> User:
     return user
 
 
+def _profile(data: dict) -> tuple[str, str]:
+    """(name, avatar URL) from the claims; an avatar that is not a plain http(s) URL is dropped."""
+    avatar = str(data.get("picture") or data.get("avatar_url") or "")
+    avatar = avatar if avatar.startswith(("https://", "http://")) and len(avatar) <= 512 else ""
+    return str(data.get("name") or "")[:128], avatar
+
+
+def refresh_profile(user, admission: Admission) -> None:
+    """Name and avatar follow the identity provider on every login (Coder); empty claims keep
+    what the user has."""
+    name, avatar = _profile(admission.claims)
+    updates = {f: v for f, v in (("name", name), ("avatar_url", avatar)) if v and getattr(user, f) != v}
+    if not updates:
+        return
+    old = audit.snapshot(user, tuple(updates))
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(**updates)
+        for field_name, value in updates.items():
+            setattr(user, field_name, value)
+        audit.record(audit.Actor.system(), "write", "user", resource_id=user.id, target=user.username,
+                     changes=audit.diff(old, updates), description=f"profile from {admission.login_type} login")
+
+
 def sync_from_claims(user, sociallogin) -> None:
-    """Group and role sync on every OIDC login, when the provider's policy enables them."""
+    """Profile refresh on every SSO login; OIDC group and role sync when the policy enables them."""
     admission = admission_of(sociallogin)
-    if admission is None or admission.login_type != LoginType.OIDC:
+    if admission is None:
+        return
+    refresh_profile(user, admission)
+    if admission.login_type != LoginType.OIDC:
         return
     policy = admission.policy
     if policy.group_field:

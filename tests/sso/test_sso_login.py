@@ -216,3 +216,12 @@ def test_github_allow_everyone_skips_membership_calls(org, github_env, sso_login
     response, _ = sso_login(GITHUB_USER, provider_id="github")
     assert response.status_code == 302
     assert fakes.requested == ["/user/emails"]
+
+
+def test_name_and_avatar_follow_the_identity_provider(org, sso_env, sso_login):
+    sso_env()
+    sso_login(claims(picture="https://img.example.com/a.png"))
+    sso_login(claims(name="Alice Liddell", picture="javascript:alert(1)"))
+    user = User.objects.get(email="alice@example.com")
+    assert (user.name, user.avatar_url) == ("Alice Liddell", "https://img.example.com/a.png")
+    assert AuditLog.objects.filter(action="write", resource_type="user", resource_id=str(user.id)).count() == 1
