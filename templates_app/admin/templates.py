@@ -17,7 +17,7 @@ from templates_app.services import acl, version_state
 from templates_app.services import templates as services
 from templates_app.services.template_fields import EDITABLE_FIELDS, WEEKDAYS
 
-from .common import html_table
+from .common import AclAwareMixin, html_table
 
 WEEKDAY_CHOICES = [(d, d.title()) for d in WEEKDAYS]
 CREATE_FIELDS = ("organization", "name", "display_name", "description", "icon")
@@ -67,7 +67,7 @@ class TemplateChangeForm(ServiceFormMixin, forms.ModelForm):
             self.fields["active_version"].required = True
 
 
-class TemplateAdmin(RbacAdminMixin, admin.ModelAdmin):
+class TemplateAdmin(AclAwareMixin, RbacAdminMixin, admin.ModelAdmin):
     list_display = ("name", "display_name", "organization", "active_version", "deprecated", "created_by",
                     "updated_at")
     list_filter = (("organization", admin.RelatedOnlyFieldListFilter), "require_active_version")

@@ -11,13 +11,13 @@ from accounts.services.errors import ValidationFailed
 from templates_app.models import TemplateVersion
 from templates_app.services import version_state
 
-from .common import html_table
+from .common import AclAwareMixin, html_table
 
 FIELDS = ("id", "name", "template", "organization", "message", "archived", "job_status", "job_error",
           "created_by", "created_at", "updated_at", "readme_text", "parameter_table", "variable_table")
 
 
-class TemplateVersionAdmin(RbacAdminMixin, admin.ModelAdmin):
+class TemplateVersionAdmin(AclAwareMixin, RbacAdminMixin, admin.ModelAdmin):
     list_display = ("name", "template", "organization", "job_status", "is_active", "archived", "created_by",
                     "created_at")
     list_filter = ("archived", "job__status", ("organization", admin.RelatedOnlyFieldListFilter))
