@@ -28,8 +28,13 @@ API_PREFIX = "api/v2/"
 # Routes anyone may call without logging in.
 PUBLIC = {"buildinfo", "users/first", "users/login", "users/authmethods", "openapi.json"}
 PUBLIC_PREFIXES = ("users/oauth2/", "users/oidc/")
-# Routes about the requester rather than a target object: skipped in the B pass only.
-ABOUT_REQUESTER: set[str] = set()
+# Routes about the requester rather than a target object (the agent routes answer to the
+# agent's own token only): skipped in the B passes, still checked for anonymous 401.
+ABOUT_REQUESTER_PREFIXES = ("workspaceagents/me/",)
+
+
+def about_requester(route: str) -> bool:
+    return route.startswith(ABOUT_REQUESTER_PREFIXES)
 
 
 @dataclass
@@ -70,8 +75,36 @@ def _template_objects(world: World, outsider) -> None:
     world.markers |= {str(template.id), template.name, str(version.id), str(version.file_id), str(version.job_id)}
 
 
+def _workspace_objects(world: World, outsider) -> None:
+    try:
+        from templates_app.models import JobType, Template
+        from tests.templates_app.factories import ProvisionerJobFactory
+        from workspaces.models import Workspace, WorkspaceAgent, WorkspaceBuild, WorkspaceResource
+    except ImportError:
+        return
+    template = Template.objects.get(organization=world.b, name="b-secret-template")
+    version = template.active_version
+    # Rows as a finished build leaves them; no provisioner needs to run for an isolation check.
+    workspace = Workspace.objects.create(owner=outsider, organization=world.b, template=template,
+                                         name="b-secret-workspace")
+    job = ProvisionerJobFactory(organization=world.b, type=JobType.WORKSPACE_BUILD, file=version.file,
+                                initiator=outsider, input={"workspace_build_id": ""})
+    build = WorkspaceBuild.objects.create(workspace=workspace, template_version=version, build_number=1,
+                                          transition="start", initiator=outsider, job=job)
+    Workspace.objects.filter(pk=workspace.pk).update(latest_build=build)
+    resource = WorkspaceResource.objects.create(build=build, job=job, transition="start", type="null_resource",
+                                                name="b-secret-resource")
+    agent = WorkspaceAgent.objects.create(resource=resource, name="b-secret-agent", auth_token_hash="0" * 64)
+    world.objects.update({
+        "workspace_id": str(workspace.id), "workspace": str(workspace.id), "name": workspace.name,
+        "workspacename": workspace.name, "build_number": "1", "build_id": str(build.id),
+        "workspacebuild": str(build.id), "agent_id": str(agent.id), "workspaceagent": str(agent.id),
+    })
+    world.markers |= {str(workspace.id), workspace.name, str(build.id), str(agent.id), str(job.id)}
+
+
 # Each builder creates B's objects for one app and registers the path parameters they fill.
-BUILDERS = [_accounts_objects, _template_objects]
+BUILDERS = [_accounts_objects, _template_objects, _workspace_objects]
 
 
 @pytest.fixture
@@ -162,7 +195,7 @@ def test_members_of_a_see_nothing_of_b(request, client_for, world, actor):
     client = client_for(request.getfixturevalue(actor))
     problems = []
     for route in api_routes():
-        if route in ABOUT_REQUESTER or is_public(route):
+        if about_requester(route) or is_public(route):
             continue
         names = params(route)
         try:
@@ -176,6 +209,32 @@ def test_members_of_a_see_nothing_of_b(request, client_for, world, actor):
             if (problem := _check_response(url, client.get(url), world.markers, names_b)) is not None:
                 problems.append(problem)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("actor", ["member", "org_admin"])
+def test_writes_aimed_at_b_are_refused(request, client_for, world, actor):
+    """POST/PUT/PATCH/DELETE on URLs naming B's objects: never a success, never a 403 or 500."""
+    from accounts.models import Group, Organization
+
+    client = client_for(request.getfixturevalue(actor))
+    problems = []
+    for route in api_routes():
+        if about_requester(route) or is_public(route) or not params(route):
+            continue
+        try:
+            url = fill(route, world.objects)
+        except KeyError as exc:
+            problems.append(f"{route}: cannot fill {exc.args[0]}")
+            continue
+        for method in ("post", "put", "patch", "delete"):
+            response = getattr(client, method)(url, {}, format="json")
+            # 400 is tolerated only for bodies rejected before any lookup; it carries nothing of B.
+            if response.status_code not in (400, 404, 405) or \
+                    any(m in response.content.decode(errors="replace") for m in world.markers):
+                problems.append(f"{method.upper()} {url} -> {response.status_code}: {response.content[:160]!r}")
+    assert not problems, "\n".join(problems)
+    assert Organization.objects.filter(id=world.b.id).exists()
+    assert Group.objects.filter(organization=world.b).count() == 2
 
 
 def test_anonymous_gets_401_everywhere_but_public_routes(api_client, world):

@@ -41,6 +41,8 @@ def assignable_roles(subject, org: Organization) -> list[tuple[Role, bool]]:
 
 def _resolve_roles(org: Organization, names) -> list[Role]:
     """The Role rows for `names` (built-in org roles or this organization's custom roles)."""
+    # Older clients scope names as `name:<org id>`; the organization in the URL decides anyway.
+    names = {n[:-len(f":{org.id}")] if n.endswith(f":{org.id}") else n for n in names}
     wanted = {n for n in names if n != builtin_roles.IMPLICIT_ORG_ROLE}  # implicit for every member
     found = {r.name: r for r in organization_roles(org).filter(name__in=wanted)}
     unknown = sorted(wanted - set(found))

@@ -265,6 +265,8 @@ def test_assign_roles_rules(client_for, org, owner, org_admin, member):
     wrong_type = client.put(f"/api/v2/organizations/{org.id}/members/{member.id}/roles", {"roles": "x"},
                             format="json")
     assert wrong_type.status_code == 400 and wrong_type.json()["validations"][0]["field"] == "roles"
+    scoped = _put_roles(client, org, member.username, [f"organization-auditor:{org.id}"])
+    assert scoped.status_code == 200 and [r["name"] for r in scoped.json()["roles"]] == ["organization-auditor"]
     implicit = _put_roles(client, org, member.username, ["organization-member"])
     assert implicit.status_code == 200 and implicit.json()["roles"] == []
 
