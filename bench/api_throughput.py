@@ -182,10 +182,11 @@ def run(web_workers: int, levels: list[int], duration: float, max_requests: int)
         idle = server.web_rss_mib()
         for concurrency in levels:
             for label, path, headers in (("healthz", "/healthz", {}), ("users/me", "/api/v2/users/me", auth)):
-                cpu_before = server.web_cpu_seconds()
+                cpu_before, client_before = server.web_cpu_seconds(), time.process_time()
                 result = asyncio.run(load(server.base, path, headers, concurrency, duration, max_requests))
                 served = result["ok"] + result["errors"]
                 result["cpu_ms"] = (server.web_cpu_seconds() - cpu_before) * 1000 / max(served, 1)
+                result["client_ms"] = (time.process_time() - client_before) * 1000 / max(served, 1)
                 rows.append({"workers": web_workers, "endpoint": label, "concurrency": concurrency, **result})
         after = server.web_rss_mib()
     finally:
@@ -211,11 +212,13 @@ def main() -> None:
     print(f"load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f}; "
           "req/s and latency depend on other load, CPU ms/request much less")
     print(f"{'web workers':>11} {'endpoint':>9} {'conc':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>6} {'CPU ms/req':>10} {'req/s/core':>10} {'RSS idle MiB':>12} {'RSS after MiB':>13}")
+          f"{'errors':>6} {'CPU ms/req':>10} {'req/s/core':>10} {'client ms':>9} {'RSS idle MiB':>12} "
+          f"{'RSS after MiB':>13}")
     for r in rows:
         print(f"{r['workers']:>11} {r['endpoint']:>9} {r['concurrency']:>5} {r['rps']:>8.0f} {r['p50']:>8.1f} "
               f"{r['p99']:>8.1f} {r['errors']:>6} {r['cpu_ms']:>10.2f} {1000 / r['cpu_ms']:>10.0f} "
-              f"{r['rss_idle']:>12.0f} {r['rss_after']:>13.0f}")
+              f"{r['client_ms']:>9.2f} {r['rss_idle']:>12.0f} {r['rss_after']:>13.0f}")
+    print("CPU ms/req: web processes per request; client ms: the load generator's own CPU per request")
     print("ratio users/me : healthz (req/s)")
     for r in rows:
         if r["endpoint"] == "users/me":
