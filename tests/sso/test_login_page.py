@@ -121,3 +121,11 @@ def test_administrators_keep_password_login_when_it_is_disabled(db, client, monk
     assert refused.status_code == 403 and "disabled" in refused.content.decode()
     allowed = client.post("/login", {"username": "boss", "password": PASSWORD})
     assert allowed.status_code == 302 and SESSION_TOKEN_COOKIE in allowed.cookies
+
+
+def test_identity_provider_error_shows_the_login_page(db, client, sso_env):
+    sso_env()
+    response = client.get("/accounts/oidc/oidc/login/callback/?error=access_denied&state=unknown")
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Single sign-on failed" in page and 'class="sso-button"' in page
