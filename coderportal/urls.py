@@ -11,10 +11,13 @@ api_v2 = [
     path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
     path("", include("accounts.api.urls")),
     path("", include("templates_app.api.urls")),
+    path("", include("workspaces.agentapi.urls")),
+    path("", include("workspaces.api.urls")),
 ]
 
 urlpatterns = [
     path("healthz", deployment.healthz),
+    path("bin/", include("workspaces.agentapi.bin_urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

@@ -1,0 +1,8 @@
+"""Websocket routes of the workspaces API (build log following, as Coder clients do it)."""
+from django.urls import path
+
+from workspaces.api import builds
+
+websocket_urlpatterns = [
+    path("api/v2/workspacebuilds/<uuid:build_id>/logs", builds.BuildLogsConsumer.as_asgi()),
+]

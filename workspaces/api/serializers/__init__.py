@@ -1,0 +1,1 @@
+"""Coder's JSON shapes for workspaces, builds, resources and agents (plain functions)."""
