@@ -1,0 +1,56 @@
+"""Command line of the single-file agent/CLI: `agent` runs the workspace agent; the user
+commands (`login`, `ssh`, `config-ssh`, `port-forward`) live in `agent.cli`."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+
+def _agent(args) -> int:
+    from .runner import Agent
+
+    url = args.url or os.environ.get("CODER_AGENT_URL", "")
+    token = os.environ.get("CODER_AGENT_TOKEN", "")
+    token_file = os.environ.get("CODER_AGENT_TOKEN_FILE", "")
+    if not token and token_file:
+        with open(token_file) as fh:
+            token = fh.read().strip()
+    if not url or not token:
+        print("error: CODER_AGENT_URL and CODER_AGENT_TOKEN must be set", file=sys.stderr)
+        return 2
+    services = []
+    try:
+        from .relay import relay_service
+    except ImportError:  # no websocket library: no terminal or SSH, the rest works
+        relay_service = None
+    if relay_service is not None and not args.no_relay:
+        services.append(relay_service)
+    agent = Agent(url, token, extra_services=services)
+    agent.install_signal_handlers()
+    return agent.run()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="coder-agent", description="Workspace agent and CLI.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    agent = sub.add_parser("agent", help="Run the workspace agent (CODER_AGENT_URL, CODER_AGENT_TOKEN).")
+    agent.add_argument("--url", default="", help="Portal access URL (default: $CODER_AGENT_URL).")
+    agent.add_argument("--no-relay", action="store_true", help="Do not offer the terminal/SSH relay.")
+    agent.set_defaults(func=_agent)
+    try:
+        from . import cli
+    except ImportError:
+        cli = None
+    if cli is not None:
+        cli.add_commands(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,112 @@
+"""Endpoints the workspace agent calls, authenticated by its token (`Coder-Session-Token`).
+Coder speaks DRPC here; these JSON paths are ours and are listed in docs/agent.md."""
+from __future__ import annotations
+
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from coderportal.api.views import PortalAPIView
+from workspaces.agentapi import services
+from workspaces.agentapi.auth import AgentTokenAuthentication
+from workspaces.models.agents import LifecycleState
+
+
+class AgentView(PortalAPIView):
+    authentication_classes = [AgentTokenAuthentication]
+    throttle_classes: list = []
+
+    @property
+    def agent(self):
+        return self.request.auth
+
+
+class LifecycleRequest(serializers.Serializer):
+    state = serializers.ChoiceField(choices=LifecycleState.values)
+    changed_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class LogLine(serializers.Serializer):
+    created_at = serializers.DateTimeField(required=False, allow_null=True)
+    output = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    level = serializers.ChoiceField(choices=sorted(services.LOG_LEVELS), required=False, default="info")
+
+
+class PatchLogsRequest(serializers.Serializer):
+    log_source_id = serializers.CharField(required=False, allow_blank=True, default="")
+    logs = LogLine(many=True, allow_empty=True)
+
+    def validate_log_source_id(self, value):
+        import uuid
+
+        if not value:
+            return None
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            raise serializers.ValidationError("Must be a UUID.") from None
+
+
+class MetadataItem(serializers.Serializer):
+    key = serializers.CharField(max_length=128)
+    value = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
+    error = serializers.CharField(allow_blank=True, required=False, default="")
+    collected_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class MetadataRequest(serializers.Serializer):
+    metadata = MetadataItem(many=True)
+
+
+class PortItem(serializers.Serializer):
+    process_name = serializers.CharField(allow_blank=True, required=False, default="", max_length=256)
+    network = serializers.ChoiceField(choices=["tcp"], required=False, default="tcp")
+    port = serializers.IntegerField(min_value=1, max_value=65535)
+
+
+class StatsRequest(serializers.Serializer):
+    listening_ports = PortItem(many=True, required=False)
+
+
+class ManifestView(AgentView):
+    def get(self, request):
+        return Response(services.manifest(self.agent))
+
+
+class LifecycleView(AgentView):
+    def post(self, request):
+        body = self.parse(LifecycleRequest)
+        services.report_lifecycle(self.agent, body["state"], body.get("changed_at"))
+        return Response(status=204)
+
+
+class LogsView(AgentView):
+    def patch(self, request):
+        body = self.parse(PatchLogsRequest)
+        try:
+            services.append_logs(self.agent, body["log_source_id"], body["logs"])
+        except services.LogsOverflowed:
+            return Response({"message": "Logs limit exceeded.",
+                             "detail": f"An agent may store {services.MAX_LOGS_BYTES} bytes of logs."},
+                            status=413)
+        return Response({})
+
+
+class MetadataView(AgentView):
+    def post(self, request):
+        body = self.parse(MetadataRequest)
+        services.report_metadata(self.agent, body["metadata"])
+        return Response(status=204)
+
+
+class StatsView(AgentView):
+    def post(self, request):
+        body = self.parse(StatsRequest)
+        services.heartbeat(self.agent, body.get("listening_ports"))
+        return Response({"report_interval_seconds": services.REPORT_INTERVAL_SECONDS,
+                         "report_interval": services.REPORT_INTERVAL_SECONDS * 1_000_000_000})
+
+
+class DisconnectView(AgentView):
+    def post(self, request):
+        services.disconnect(self.agent)
+        return Response(status=204)
