@@ -1,6 +1,8 @@
 """The /login page and the admin login: SSO buttons from configuration, password form, logout."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from allauth.socialaccount.models import SocialApp
 from django.test import Client
@@ -129,3 +131,23 @@ def test_identity_provider_error_shows_the_login_page(db, client, sso_env):
     page = response.content.decode()
     assert response.status_code == 400
     assert "Single sign-on failed" in page and 'class="sso-button"' in page
+
+
+def test_owner_adds_an_identity_provider_in_the_admin_and_it_is_offered(db, client, owner, member, settings):
+    settings.SOCIALACCOUNT_PROVIDERS = {}
+    client.force_login(member)
+    assert client.get("/admin/socialaccount/socialapp/add/").status_code in (403, 404)
+    client.force_login(owner)
+    response = client.post("/admin/socialaccount/socialapp/add/", {
+        "provider": "openid_connect", "provider_id": "corp", "name": "Corporate SSO", "client_id": "portal",
+        "secret": "s3cret", "key": "",
+        "settings": json.dumps({"server_url": "https://sso.example.com", "email_domains": ["example.com"],
+                                "group_field": "groups"}),
+    })
+    assert response.status_code == 302, response.content.decode()[:2000]
+    app = SocialApp.objects.get(provider_id="corp")
+    assert app.secret == "s3cret"
+    assert "s3cret" not in client.get(f"/admin/socialaccount/socialapp/{app.pk}/change/").content.decode()
+    client.logout()
+    page = client.get("/login").content.decode()
+    assert "Corporate SSO" in page and "/accounts/oidc/corp/login/" in page
