@@ -219,3 +219,29 @@ def test_serve_without_provisioners_and_the_create_first_user_command(tmp_path, 
         login = http.post("/api/v2/users/login", json={"email": "boot@example.com", "password": "correct-horse-42"})
         assert login.status_code == 201, login.text
     assert served.stop() == 0
+
+
+def test_supervisor_kills_children_that_ignore_sigterm_and_their_grandchildren(tmp_path):
+    """The escalation path: SIGTERM is ignored, so after the grace period the whole group dies."""
+    import threading
+
+    from coderportal.serve.children import ChildSpec
+    from coderportal.serve.supervisor import Supervisor
+
+    stubborn = ChildSpec("stubborn", ["bash", "-c", "trap '' TERM; sleep 300 & sleep 300 & wait"])
+    polite = ChildSpec("polite", ["sleep", "300"])
+    lines: list[str] = []
+    supervisor = Supervisor([stubborn, polite], env=dict(os.environ), cwd=str(tmp_path), grace_seconds=1,
+                            log=lines.append)
+    seen: list[psutil.Process] = []
+
+    def terminate_when_up():  # an operator's `kill -TERM <serve pid>`
+        try:
+            seen.extend(_wait(lambda: len(supervisor._descendants()) >= 4 and supervisor._descendants(), 10, "tree"))
+        finally:
+            os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=terminate_when_up, daemon=True).start()
+    assert supervisor.run() == 0  # installs its handlers, so SIGTERM stops the children, not pytest
+    assert any("did not stop within 1s" in line for line in lines)
+    assert len(seen) >= 4 and not _survivors(seen)

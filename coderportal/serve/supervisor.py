@@ -109,8 +109,9 @@ class Supervisor:
         for proc in self.children.values():
             if proc.poll() is None:
                 self._signal(proc.pid, signal.SIGTERM)
-        deadline = time.monotonic() + self.grace
-        while time.monotonic() < deadline and any(p.poll() is None for p in self.children.values()):
+        started = time.monotonic()
+        # self.grace is re-read each turn: a second Ctrl-C sets it to 0.
+        while time.monotonic() < started + self.grace and any(p.poll() is None for p in self.children.values()):
             time.sleep(0.1)
         tree += self._descendants()
         for name, proc in self.children.items():
