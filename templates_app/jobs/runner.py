@@ -11,7 +11,7 @@ import tempfile
 import threading
 import time
 
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from coderportal import config
@@ -109,7 +109,7 @@ class Heartbeat(threading.Thread):
 
 def run(job_id, worker_name: str = "") -> str | None:
     """Execute job `job_id` if it is still pending; returns the final status (None if skipped)."""
-    close_old_connections()
+    # (Celery's Django fixup already recycles stale connections around each task.)
     job = claim(job_id, worker_name)
     if job is None:
         return None

@@ -75,6 +75,7 @@ def test_failed_import_reports_error_and_logs(client_for, owner, org, django_cap
     assert client.get(f"/api/v2/templateversions/{version['id']}/rich-parameters").status_code == 400
 
 
+@pytest.mark.django_db(transaction=True)  # the stream polls through channels' connection handling
 def test_logs_after_and_follow(client_for, owner, org, django_capture_on_commit_callbacks):
     script = {**PARSE, "parse": {**PARSE["parse"], "variables": []}}
     client = client_for(owner)
