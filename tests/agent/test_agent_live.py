@@ -30,7 +30,8 @@ def test_agent_runs_scripts_reports_and_stops_cleanly(portal, run_agent, member,
     marker = tmp_path / "stopped"
     agent_row = make_agent(member, org, "tok-happy-1", directory=str(tmp_path), scripts=[
         {"display_name": "startup", "run_on_start": True, "start_blocks_login": True,
-         "script": 'echo "hello from $CODER_WORKSPACE_NAME env=$FROM_CODER_ENV token=${CODER_AGENT_TOKEN:-unset}"; pwd'},
+         "script": 'echo "hello from $CODER_WORKSPACE_NAME env=$FROM_CODER_ENV "'
+                   '"token=${CODER_AGENT_TOKEN:-unset}"; pwd'},
         {"display_name": "stop", "run_on_stop": True, "script": f"echo bye; touch {marker}"},
     ], metadata=[{"key": "greeting", "display_name": "Greeting", "script": "echo hi-$((40+2))", "interval": 1}])
     proc = run_agent(portal, "tok-happy-1")
@@ -40,7 +41,7 @@ def test_agent_runs_scripts_reports_and_stops_cleanly(portal, run_agent, member,
     assert agent.started_at and agent.ready_at and agent.first_connected_at
     assert agent_status(agent) == "connected"
     text = wait_for(lambda: "hello from" in log_text(agent) and log_text(agent), message="startup logs")
-    assert f"hello from ws-tok-ha env=yes token=unset" in text
+    assert "hello from ws-tok-ha env=yes token=unset" in text
     assert str(tmp_path) in text  # the script ran in the agent's directory
     startup = agent.scripts.get(display_name="startup")
     assert agent.logs.filter(source=startup, output__startswith="hello from").exists()
