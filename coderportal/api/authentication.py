@@ -83,7 +83,17 @@ class TokenAuthentication(authentication.BaseAuthentication):
         if not raw:
             return None
         key = resolve_token(raw)
+        if self._from_cookie(request, raw) and request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            # A browser sends cookies on its own: writes authenticated by the cookie alone
+            # need the CSRF token too, exactly like Django sessions.
+            authentication.SessionAuthentication().enforce_csrf(request)
         return key.user, key
+
+    @staticmethod
+    def _from_cookie(request, raw: str) -> bool:
+        meta = request.META
+        return not meta.get(SESSION_TOKEN_HEADER) and not meta.get("HTTP_AUTHORIZATION", "").lower().startswith(
+            "bearer ") and request.COOKIES.get(SESSION_TOKEN_COOKIE) == raw
 
     def authenticate_header(self, request):
         return 'Coder-Session-Token realm="api"'
