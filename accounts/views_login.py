@@ -18,6 +18,7 @@ from accounts.services import auth
 from accounts.services.errors import Unauthenticated
 from accounts.sso import session
 from coderportal import config
+from coderportal.api.throttling import LoginRateThrottle
 
 DEFAULT_NEXT = "/admin/"
 
@@ -43,6 +44,9 @@ def _page(request, status=200, **context):
 def login_page(request):
     if request.method != "POST":
         return _page(request)
+    # The same per-IP limit as POST /api/v2/users/login, so the form is no side door.
+    if not LoginRateThrottle().allow_request(request, None):
+        return _page(request, status=429, error="Too many login attempts. Try again in a minute.")
     username = request.POST.get("username", "").strip()
     try:
         key, token = auth.login(username, request.POST.get("password", ""),
