@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from accounts.services.audit import Actor
-from tests.templates_app.archive_helpers import tar_of_dir
+from tests.templates_app.archive_helpers import tar_of, tar_of_dir
 from tests.workspaces.helpers import create_template, import_version
 from workspaces.models import Workspace, WorkspaceAgent, WorkspaceBuild
 from workspaces.services import builds as build_services
@@ -22,6 +22,25 @@ TEMPLATES = Path(__file__).parent / "templates"
 @pytest.fixture(autouse=True)
 def eager(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+SIZE_PARAMETER = """
+data "coder_parameter" "size" {
+  name    = "size"
+  type    = "number"
+  default = 2
+  mutable = true
+  validation {
+    min = 1
+    max = 8
+  }
+}
+"""
+
+
+def tar_of_local_v2() -> bytes:
+    """Version 2 of the local template: the same plus a `size` parameter."""
+    return tar_of({"main.tf": (TEMPLATES / "local" / "main.tf").read_text() + SIZE_PARAMETER})
 
 
 def alive(pid: int) -> bool:
@@ -81,7 +100,7 @@ def test_local_workspace_lifecycle(owner, org, tmp_path):
     assert WorkspaceAgent.objects.get(resource__build=start).auth_token_hash == agent.auth_token_hash
     assert {p.name: p.value for p in start.parameters.all()} == {"greeting": "howdy"}  # carried forward
 
-    v2 = import_version(actor, org, tar_of_dir(TEMPLATES / "local_v2"), template=template, variables=variables)
+    v2 = import_version(actor, org, tar_of_local_v2(), template=template, variables=variables)
     template.active_version = v2
     template.save(update_fields=["active_version"])
     stop2 = build_services.request_build(workspace, actor=actor, transition="stop")
