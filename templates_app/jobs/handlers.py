@@ -33,6 +33,8 @@ class JobHandler(Protocol):
     def secrets(self, job) -> list[str]:
         """Values to redact from log output."""
 
+    # Optional: `finished(job)` runs after the outcome is committed (follow-up work).
+
 
 _HANDLERS: dict[str, JobHandler] = {}
 

@@ -144,4 +144,10 @@ def finish(job, handler, outcome: Outcome) -> str:
         if job.worker_id:
             ProvisionerDaemon.objects.filter(pk=job.worker_id).update(current_job=None, previous_job=job,
                                                                       last_seen_at=now)
+    finished = getattr(handler, "finished", None)
+    if finished is not None:
+        try:
+            finished(job)  # follow-ups (e.g. the start of a restart) see the committed outcome
+        except Exception:
+            log.exception("follow-up of job %s failed", job.pk)
     return job.status

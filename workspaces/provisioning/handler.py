@@ -79,6 +79,13 @@ class BuildHandler:
             WorkspaceBuild.objects.filter(job=job, active=True).exclude(provisioner_state=state) \
                 .update(provisioner_state=state)
 
+    def finished(self, job) -> None:
+        from workspaces.services import restart
+
+        build = WorkspaceBuild.objects.filter(job=job).first()
+        if build is not None:
+            restart.on_build_finished(build)
+
     def secrets(self, job) -> list[str]:
         build = WorkspaceBuild.objects.select_related("template_version").filter(job=job).first()
         if build is None:
