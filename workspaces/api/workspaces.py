@@ -21,7 +21,7 @@ from workspaces.api.common import (
     get_workspace,
     readable_workspaces,
 )
-from workspaces.api.serializers.workspaces import workspace_json, workspaces_json
+from workspaces.api.serializers.workspaces import workspace_json, workspaces_json, workspaces_queryset
 from workspaces.services import settings as settings_services
 from workspaces.services import workspaces as services
 
@@ -93,7 +93,12 @@ class WorkspacesView(PortalAPIView):
         limit, offset = pagination(request, default_limit=0)
         qs = query.apply(readable_workspaces(self.subject), request.query_params.get("q", ""), request.user)
         count = qs.count()
-        page = paginate(qs.order_by(Lower("owner__username"), Lower("name"), "id"), limit, offset)
+        # Two steps: pick the page's ids with a narrow query (only the sort's join), then load
+        # those rows with everything joined — sorting wide joined rows costs far more at scale.
+        ordered = qs.order_by(Lower("owner__username"), Lower("name"), "id").values_list("id", flat=True)
+        ids = list(paginate(ordered, limit, offset))
+        rows = {w.id: w for w in workspaces_queryset().filter(id__in=ids)}
+        page = [rows[i] for i in ids if i in rows]
         return Response({"workspaces": workspaces_json(page, request.user.pk), "count": count})
 
 
