@@ -73,8 +73,9 @@ class World:
     """Organizations, users, templates; workspaces are added in batches by `grow`."""
 
     def __init__(self, orgs: int, users: int):
-        from accounts.models import Organization, OrganizationMember, Role, User
-        from accounts.services import organizations, users as user_services
+        from accounts.models import OrganizationMember, Role, User
+        from accounts.services import organizations
+        from accounts.services import users as user_services
         from templates_app.models import File, JobStatus, JobType, ProvisionerJob, Template, TemplateVersion
 
         self.owner, _ = user_services.create_first_user(username="admin", email="admin@example.com",
