@@ -70,7 +70,7 @@ def can(subject: Subject, action: str, obj) -> bool:
         return True
     if obj.type == "user" and action == "read":
         return any(decide(subject.org_perms[o], "organization_member", "read")
-                   for o in obj.member_org_ids if o in subject.org_perms)
+                   for o in obj.member_orgs() if o in subject.org_perms)
     return False
 
 

@@ -19,7 +19,12 @@ class RbacObject:
     owner_id: uuid.UUID | None = None
     acl_users: dict = field(default_factory=dict)   # user_id -> set of actions
     acl_groups: dict = field(default_factory=dict)  # group_id -> set of actions
-    member_org_ids: frozenset = frozenset()         # only for type "user": orgs the user belongs to
+    # Only for type "user": the orgs the user belongs to — a frozenset, or a callable that
+    # fetches it, so the query runs only when the decision actually needs it.
+    member_org_ids: frozenset | Callable[[], frozenset] = frozenset()
+
+    def member_orgs(self) -> frozenset:
+        return self.member_org_ids() if callable(self.member_org_ids) else self.member_org_ids
 
 
 @dataclass(frozen=True)
@@ -80,5 +85,5 @@ def to_object(instance) -> RbacObject:
         owner_id=_value(instance, d.owner_field),
         acl_users=acl_users,
         acl_groups=acl_groups,
-        member_org_ids=d.member_orgs_for(instance) if d.member_orgs_for else frozenset(),
+        member_org_ids=(lambda: d.member_orgs_for(instance)) if d.member_orgs_for else frozenset(),
     )

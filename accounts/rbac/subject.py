@@ -1,6 +1,7 @@
 """Subjects: who is asking, with every role permission they hold, loaded once per request."""
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -46,10 +47,19 @@ SYSTEM = Subject(user_id=None, username="system", is_system=True)
 ANONYMOUS = Subject(user_id=None, username="")
 
 
+_IMPLICIT_CACHE: dict = {"at": 0.0, "roles": None}
+IMPLICIT_ROLES_TTL = 30.0  # seconds; built-in roles only change when migrations re-sync them
+
+
 def _implicit_roles(Role):
-    names = (builtin_roles.IMPLICIT_SITE_ROLE, builtin_roles.IMPLICIT_ORG_ROLE)
-    found = {r.name: r for r in Role.objects.filter(name__in=names, organization=None)}
-    return found.get(names[0]), found.get(names[1])
+    """The implicit `member` and `organization-member` roles, cached briefly per process:
+    every request needs them and they only change on deploy."""
+    now = time.monotonic()
+    if _IMPLICIT_CACHE["roles"] is None or now - _IMPLICIT_CACHE["at"] > IMPLICIT_ROLES_TTL:
+        names = (builtin_roles.IMPLICIT_SITE_ROLE, builtin_roles.IMPLICIT_ORG_ROLE)
+        found = {r.name: r for r in Role.objects.filter(name__in=names, organization=None)}
+        _IMPLICIT_CACHE.update(at=now, roles=(found.get(names[0]), found.get(names[1])))
+    return _IMPLICIT_CACHE["roles"]
 
 
 def subject_for(user, token=None) -> Subject:
@@ -66,15 +76,21 @@ def subject_for(user, token=None) -> Subject:
     site_user_perms = tuple(p for r in site for p in _perms(r.user_permissions))
 
     org_roles, org_perms, org_user_perms = {}, {}, {}
-    memberships = OrganizationMember.objects.filter(user=user).prefetch_related("roles")
-    for membership in memberships:
-        roles = list(membership.roles.all())
-        if org_member_role is not None:
-            roles.append(org_member_role)
-        org = membership.organization_id
-        org_roles[org] = tuple(r.name for r in roles)
-        org_perms[org] = tuple(p for r in roles for p in _perms(r.organization_permissions))
-        org_user_perms[org] = tuple(p for r in roles for p in _perms(r.user_permissions))
+    # One query: each membership joined to its explicit roles (NULL role for none).
+    rows = OrganizationMember.objects.filter(user=user).values_list(
+        "organization_id", "roles__name", "roles__organization_permissions", "roles__user_permissions")
+    explicit: dict = {}
+    for org, name, org_permissions, user_permissions in rows:
+        explicit.setdefault(org, [])
+        if name is not None:
+            explicit[org].append((name, org_permissions, user_permissions))
+    implicit = [] if org_member_role is None else [(org_member_role.name, org_member_role.organization_permissions,
+                                                    org_member_role.user_permissions)]
+    for org, roles in explicit.items():
+        roles = roles + implicit
+        org_roles[org] = tuple(name for name, _, _ in roles)
+        org_perms[org] = tuple(p for _, perms, _ in roles for p in _perms(perms))
+        org_user_perms[org] = tuple(p for _, _, perms in roles for p in _perms(perms))
 
     group_ids = set(Group.objects.filter(auth_group__user=user).values_list("id", flat=True))
     group_ids.update(org_perms)  # "Everyone" group of each organization shares its id
