@@ -28,8 +28,13 @@ def _free_port() -> int:
 def portal(transactional_db, settings):
     """URL of a live ASGI portal (uvicorn in a thread)."""
     import uvicorn
+    from channels.layers import channel_layers
 
     from coderportal.asgi import application
+
+    # Each test's server runs its own event loop; a channel layer (Redis's holds asyncio locks)
+    # must not outlive the loop it was first used on.
+    channel_layers.backends.clear()
 
     port = _free_port()
     settings.ACCESS_URL = f"http://127.0.0.1:{port}"
@@ -44,6 +49,7 @@ def portal(transactional_db, settings):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(10)
+    channel_layers.backends.clear()
 
 
 def make_agent(owner, org, token: str, *, scripts=(), metadata=(), name="main", connection_timeout=120,

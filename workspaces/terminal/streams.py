@@ -84,7 +84,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await asyncio.wait_for(self.opened.wait(), OPEN_TIMEOUT_SECONDS)
         except TimeoutError:
             self.stream = None
-            await self.close(code=4504)
+            try:
+                await self.close(code=4504)
+            except Exception:  # noqa: BLE001 - the client may be gone already; nothing to tell
+                pass
 
     async def disconnect(self, code):
         watchdog = getattr(self, "watchdog", None)
