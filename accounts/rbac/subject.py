@@ -1,7 +1,6 @@
 """Subjects: who is asking, with every role permission they hold, loaded once per request."""
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass, field
 
@@ -47,31 +46,19 @@ SYSTEM = Subject(user_id=None, username="system", is_system=True)
 ANONYMOUS = Subject(user_id=None, username="")
 
 
-_IMPLICIT_CACHE: dict = {"at": 0.0, "roles": None}
-IMPLICIT_ROLES_TTL = 30.0  # seconds; built-in roles only change when migrations re-sync them
-
-
-def _implicit_roles(Role):
-    """The implicit `member` and `organization-member` roles, cached briefly per process:
-    every request needs them and they only change on deploy."""
-    now = time.monotonic()
-    if _IMPLICIT_CACHE["roles"] is None or now - _IMPLICIT_CACHE["at"] > IMPLICIT_ROLES_TTL:
-        names = (builtin_roles.IMPLICIT_SITE_ROLE, builtin_roles.IMPLICIT_ORG_ROLE)
-        found = {r.name: r for r in Role.objects.filter(name__in=names, organization=None)}
-        _IMPLICIT_CACHE.update(at=now, roles=(found.get(names[0]), found.get(names[1])))
-    return _IMPLICIT_CACHE["roles"]
-
-
 def subject_for(user, token=None) -> Subject:
     """Build the subject of `user` in three queries (site roles, memberships+roles, groups)."""
+    from django.db.models import Q
+
     from accounts.models import Group, OrganizationMember, Role
 
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    member_role, org_member_role = _implicit_roles(Role)
-    site = list(user.site_roles.all())
-    if member_role is not None and all(r.pk != member_role.pk for r in site):
-        site.append(member_role)
+    # One query: the user's site roles plus the two implicit built-in roles.
+    implicit_names = (builtin_roles.IMPLICIT_SITE_ROLE, builtin_roles.IMPLICIT_ORG_ROLE)
+    roles = list(Role.objects.filter(Q(site_users=user) | Q(name__in=implicit_names, organization=None)).distinct())
+    org_member_role = next((r for r in roles if r.name == builtin_roles.IMPLICIT_ORG_ROLE and r.builtin), None)
+    site = [r for r in roles if not r.is_org_role]
     site_perms = tuple(p for r in site for p in _perms(r.site_permissions))
     site_user_perms = tuple(p for r in site for p in _perms(r.user_permissions))
 

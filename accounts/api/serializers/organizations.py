@@ -6,35 +6,11 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.rbac import builtin_roles
+from coderportal.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
 
 
 def _ts(value) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string and nothing else (DRF would turn 5 into "5")."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    """A JSON boolean and nothing else (DRF would accept "yes" and 1)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 # --- requests ------------------------------------------------------------------------------

@@ -12,37 +12,9 @@ from rest_framework import serializers
 
 from accounts.models.apikeys import APIKeyScope
 from accounts.models.users import LoginType
+from coderportal.api.fields import StrictCharField, StrictIntegerField, StrictUUIDField
 
 PASSWORD_MAX = 1024  # hashing is deliberately slow: bound the work a request can ask for
-
-
-# --- strict request fields ----------------------------------------------------------------
-class StrictCharField(serializers.CharField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
-class StrictUUIDField(serializers.UUIDField):
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid", value=data)
-        return super().to_internal_value(data)
-
-
-class StrictBooleanField(serializers.BooleanField):
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
 
 
 def _password(**kw):
