@@ -4,7 +4,7 @@ a raw Terraform apply of the same template with the same provider.
 
 Starts `manage.py serve` on a free loopback port with `--provisioner-daemons 1` (embedded
 default; PostgreSQL when CODER_PG_CONNECTION_URL is set — a database of its own is created
-and dropped), imports a local-like template (coder_agent, coder_app, coder_metadata, a rich
+and dropped — and Redis as broker when CODER_REDIS_URL is set), imports a local-like template (coder_agent, coder_app, coder_metadata, a rich
 parameter, a `terraform_data` with a local-exec provisioner; no containers, no network),
 creates a workspace, then times stop/start cycles: POST /workspaces/{id}/builds → polling
 GET /workspacebuilds/{id} until the job succeeded.
@@ -142,8 +142,12 @@ class Server:
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def _database(self) -> list[str]:
+        flags = []
+        if os.environ.get("CODER_REDIS_URL"):
+            # Redis as broker: workers are woken at once instead of polling a folder.
+            flags += ["--redis-url", urlunsplit(urlsplit(os.environ["CODER_REDIS_URL"])._replace(path="/13"))]
         if not os.environ.get("CODER_PG_CONNECTION_URL"):
-            return []
+            return flags
         import psycopg
 
         url = urlsplit(os.environ["CODER_PG_CONNECTION_URL"])
@@ -153,7 +157,7 @@ class Server:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.cleanups.append(lambda: psycopg.connect(admin, autocommit=True).execute(
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        return ["--postgres-url", urlunsplit(url._replace(path=f"/{name}"))]
+        return flags + ["--postgres-url", urlunsplit(url._replace(path=f"/{name}"))]
 
     def wait_healthy(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout
@@ -168,7 +172,13 @@ class Server:
             time.sleep(0.3)
         raise SystemExit("serve did not become healthy")
 
+    def tail(self, lines: int = 40) -> str:
+        self.log.flush()
+        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
+
     def stop(self) -> None:
+        if sys.exc_info()[0] is not None:  # stopping because something failed: show why
+            print(f"--- serve log (last lines) ---\n{self.tail()}", file=sys.stderr)
         self.proc.send_signal(signal.SIGTERM)
         try:
             self.proc.wait(timeout=90)
@@ -315,7 +325,8 @@ def main() -> None:
             raw_times.append(elapsed)
         raw.run("delete", state, workspace_id)
 
-        print(f"database: {'postgresql' if os.environ.get('CODER_PG_CONNECTION_URL') else 'embedded default'}")
+        print(f"database: {'postgresql' if os.environ.get('CODER_PG_CONNECTION_URL') else 'embedded default'}; "
+              f"broker: {'redis' if os.environ.get('CODER_REDIS_URL') else 'embedded (filesystem)'}")
         print(f"first build (create workspace → succeeded): API {first_api:.2f}s; raw provision() {first_raw:.2f}s")
         print(f"start through the API, POST → succeeded ({args.runs} runs): {stats(api)}")
         print(f"  of which queue wait (job created → claimed): {stats(queue)}")

@@ -40,7 +40,7 @@ def agent_status(agent, now=None) -> str:
 def agent_health(agent, status: str) -> dict:
     reason = ""
     if status == "disconnected":
-        reason = "agent is not connected"
+        reason = "agent has lost connection"
     elif status == "timeout":
         reason = "agent is taking too long to connect"
     elif agent.lifecycle_state in UNHEALTHY_LIFECYCLE:
