@@ -22,7 +22,7 @@ def _agent(args) -> int:
     services = []
     try:
         from .relay import relay_service
-    except ImportError:  # no websocket library: no terminal or SSH, the rest works
+    except (ImportError, SyntaxError):  # no usable websocket library (old Python): no terminal/SSH
         relay_service = None
     if relay_service is not None and not args.no_relay:
         services.append(relay_service)
