@@ -4,8 +4,9 @@ a raw Terraform apply of the same template with the same provider.
 
 Starts `manage.py serve` on a free loopback port with `--provisioner-daemons 1` (embedded
 default; PostgreSQL when CODER_PG_CONNECTION_URL is set — a database of its own is created
-and dropped — and Redis as broker when CODER_REDIS_URL is set), imports a local-like template (coder_agent, coder_app, coder_metadata, a rich
-parameter, a `terraform_data` with a local-exec provisioner; no containers, no network),
+and dropped — and Redis as broker when CODER_REDIS_URL is set), imports a local-like
+template (coder_agent, coder_app, coder_metadata, a rich parameter, a `terraform_data` with
+a local-exec provisioner; no containers, no network),
 creates a workspace, then times stop/start cycles: POST /workspaces/{id}/builds → polling
 GET /workspacebuilds/{id} until the job succeeded.
 
@@ -266,9 +267,9 @@ class RawTerraform:
         workdir = tempfile.mkdtemp(prefix="coderportal-raw-job-")
         try:
             (Path(workdir) / "main.tf").write_text(MAIN_TF)
-            env = self.provisioner.coder_env(workspace_id=workspace_id, workspace_name="raw", owner_id=str(uuid.uuid4()),
-                                             owner_name="bench", owner_email="bench@example.com",
-                                             access_url="http://127.0.0.1:1")
+            env = self.provisioner.coder_env(workspace_id=workspace_id, workspace_name="raw",
+                                             owner_id=str(uuid.uuid4()), owner_name="bench",
+                                             owner_email="bench@example.com", access_url="http://127.0.0.1:1")
             request = self.provisioner.ProvisionRequest(
                 working_dir=workdir, transition=transition, state=state, variable_values={"root": self.root},
                 parameter_values={"greeting": "hello"}, provider_env=env)
@@ -333,7 +334,8 @@ def main() -> None:
         print(f"  of which job run (claimed → finished):       {stats(run)}")
         print(f"raw provision() start ({args.runs} runs):               {stats(raw_times)}")
         overhead = statistics.median(api) - statistics.median(raw_times)
-        print(f"overhead (median API − median raw): {overhead:.2f}s, ratio {statistics.median(api) / statistics.median(raw_times):.2f}×")
+        ratio = statistics.median(api) / statistics.median(raw_times)
+        print(f"overhead (median API − median raw): {overhead:.2f}s, ratio {ratio:.2f}×")
     finally:
         server.stop()
         if raw is not None:

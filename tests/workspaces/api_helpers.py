@@ -8,10 +8,10 @@ import copy
 import pytest
 
 from accounts.services.audit import Actor
-from tests.templates_app.archive_helpers import echo_template
 from templates_app.services import files as file_services
 from templates_app.services import templates as template_services
 from templates_app.services import versions as version_services
+from tests.templates_app.archive_helpers import echo_template
 
 PARAMETERS = [
     {"name": "region", "type": "string", "default_value": "eu", "mutable": True,

@@ -6,11 +6,11 @@ import pytest
 
 from accounts.models import AuditLog
 from tests.workspaces.api_helpers import build, create, echo, new_template, new_version  # noqa: F401
+from workspaces.models import Workspace, WorkspaceBuild
 
 # The job runner closes stale database connections when it starts a job, which a test
 # transaction would not survive: these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
-from workspaces.models import Workspace, WorkspaceBuild
 
 WORKSPACE_FIELDS = {
     "id", "created_at", "updated_at", "owner_id", "owner_name", "owner_avatar_url", "organization_id",
