@@ -2,6 +2,8 @@
 Coder speaks DRPC here; these JSON paths are ours and are listed in docs/agent.md."""
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -68,11 +70,13 @@ class StatsRequest(serializers.Serializer):
 
 
 class ManifestView(AgentView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Get the agent's manifest (agent token)")
     def get(self, request):
         return Response(services.manifest(self.agent))
 
 
 class LifecycleView(AgentView):
+    @extend_schema(request=LifecycleRequest, responses={204: None}, summary="Report lifecycle state (agent token)")
     def post(self, request):
         body = self.parse(LifecycleRequest)
         services.report_lifecycle(self.agent, body["state"], body.get("changed_at"))
@@ -80,6 +84,8 @@ class LifecycleView(AgentView):
 
 
 class LogsView(AgentView):
+    @extend_schema(request=PatchLogsRequest, responses={200: OpenApiTypes.OBJECT, 413: OpenApiTypes.OBJECT},
+                   summary="Append agent logs (agent token)")
     def patch(self, request):
         body = self.parse(PatchLogsRequest)
         try:
@@ -92,6 +98,7 @@ class LogsView(AgentView):
 
 
 class MetadataView(AgentView):
+    @extend_schema(request=MetadataRequest, responses={204: None}, summary="Report metadata values (agent token)")
     def post(self, request):
         body = self.parse(MetadataRequest)
         services.report_metadata(self.agent, body["metadata"])
@@ -99,6 +106,8 @@ class MetadataView(AgentView):
 
 
 class StatsView(AgentView):
+    @extend_schema(request=StatsRequest, responses=OpenApiTypes.OBJECT,
+                   summary="Heartbeat with listening ports (agent token)")
     def post(self, request):
         body = self.parse(StatsRequest)
         services.heartbeat(self.agent, body.get("listening_ports"))
@@ -107,6 +116,7 @@ class StatsView(AgentView):
 
 
 class DisconnectView(AgentView):
+    @extend_schema(request=None, responses={204: None}, summary="Report a clean disconnect (agent token)")
     def post(self, request):
         services.disconnect(self.agent)
         return Response(status=204)

@@ -11,6 +11,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -79,6 +81,7 @@ def _sse_response(stream) -> StreamingHttpResponse:
 
 
 class AgentLogsView(PortalAPIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Get logs by workspace agent (follow: SSE or websocket)")
     def get(self, request, agent_id):
         agent = authorized_agent(self.subject, agent_id)
         after = _after(request.query_params.get("after"))
@@ -131,6 +134,7 @@ def _readable(user, agent_id) -> bool:
 
 
 class ListeningPortsView(PortalAPIView):
+    @extend_schema(responses=OpenApiTypes.OBJECT, summary="Get listening ports for workspace agent")
     def get(self, request, agent_id):
         agent = authorized_agent(self.subject, agent_id)
         return Response({"err": "", "ports": services.listening_ports(agent)})
@@ -163,6 +167,8 @@ async def _watch_metadata(agent_id):
 
 
 class WatchMetadataView(PortalAPIView):
+    @extend_schema(responses={(200, "text/event-stream"): OpenApiTypes.STR},
+                   summary="Watch for workspace agent metadata updates (SSE)")
     def get(self, request, agent_id):
         agent = authorized_agent(self.subject, agent_id)
         return _sse_response(_watch_metadata(agent.pk))
