@@ -11,7 +11,7 @@ from asgiref.sync import async_to_sync
 from accounts.models import AuditLog
 from tests.templates_app.factories import TemplateFactory
 from tests.workspaces.api_helpers import build, create, echo, new_template  # noqa: F401
-from workspaces.models import WorkspaceBuild
+from workspaces.models import WorkspaceAgent, WorkspaceBuild
 
 real = pytest.mark.django_db(transaction=True)
 
@@ -122,7 +122,7 @@ def test_cancel_finished_build_is_400(client_for, owner, workspace_id):
 
 
 @real
-def test_outsider_sees_no_builds(client_for, outsider, workspace_id):
+def test_outsider_sees_no_builds(client_for, outsider, member, workspace_id):
     client = client_for(outsider)
     build_id = WorkspaceBuild.objects.get().pk
     assert client.get(f"/api/v2/workspaces/{workspace_id}/builds").status_code == 404
@@ -130,6 +130,12 @@ def test_outsider_sees_no_builds(client_for, outsider, workspace_id):
         assert client.get(f"/api/v2/workspacebuilds/{build_id}{suffix}").status_code == 404
     assert client.patch(f"/api/v2/workspacebuilds/{build_id}/cancel").status_code == 404
     assert client.get("/api/v2/users/member/workspace/ws/builds/1").status_code == 404
+    agent_id = WorkspaceAgent.objects.get().pk
+    assert client.get(f"/api/v2/workspaceagents/{agent_id}").status_code == 404
+    member_client = client_for(member)
+    assert member_client.get(f"/api/v2/workspaceagents/{agent_id}").status_code == 200
+    assert member_client.get("/api/v2/users/member/workspace/ws/builds/99999999999").status_code == 404
+    assert member_client.get("/api/v2/users/member/workspace/ws/builds/7").status_code == 404
 
 
 # --- pending builds: the test transaction never commits, so queued jobs never run ---------

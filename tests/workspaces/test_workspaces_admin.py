@@ -174,6 +174,9 @@ def test_settings_edit_goes_through_the_service(member, workspaces):
     bad = browser(member).post(f"{CHANGELIST}{ws.pk}/change/", {
         "name": "renamed", "autostart_schedule": "whenever", "ttl_ms": "", "automatic_updates": "always"})
     assert bad.status_code == 200
+    assert "autostart_schedule" in bad.context["adminform"].form.errors
+    ws.refresh_from_db()
+    assert ws.autostart_schedule == "0 9 * * 1-5" and ws.ttl_ms == 3600000
 
 
 def test_build_page_logs_and_state(owner, member, workspaces):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from accounts import rbac
 from accounts.admin.mixins import SERVICE_ERRORS, RbacAdminMixin, actor_for, error_text
 from accounts.models import User
+from accounts.services.errors import ValidationFailed
 from templates_app.models import Template
 from workspaces.admin.forms import PickTemplateForm, WorkspaceDetailsForm
 from workspaces.api.query import STATUS_FILTERS
@@ -139,8 +140,14 @@ class WorkspaceAdmin(RbacAdminMixin, admin.ModelAdmin):
         if "name" in form.changed_data:
             workspace = settings_services.rename(workspace, actor=actor, name=data["name"])
         if "autostart_schedule" in form.changed_data:
-            workspace = settings_services.set_autostart(workspace, actor=actor,
-                                                        schedule=data["autostart_schedule"])
+            try:
+                workspace = settings_services.set_autostart(workspace, actor=actor,
+                                                            schedule=data["autostart_schedule"])
+            except ValidationFailed as exc:
+                # The API calls the field `schedule`; the form calls it autostart_schedule.
+                exc.validations = {("autostart_schedule" if k == "schedule" else k): v
+                                   for k, v in exc.validations.items()}
+                raise
         if "ttl_ms" in form.changed_data:
             workspace = settings_services.set_ttl(workspace, actor=actor, ttl_ms=data["ttl_ms"])
         if "automatic_updates" in form.changed_data:

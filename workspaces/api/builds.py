@@ -25,6 +25,8 @@ from workspaces.api.serializers.builds import build_json, builds_json, builds_qu
 from workspaces.models import WorkspaceBuild
 from workspaces.services import builds as services
 
+MAX_BUILD_NUMBER = 2**31 - 1
+
 
 class CreateBuildSerializer(serializers.Serializer):
     transition = serializers.ChoiceField(choices=["start", "stop", "delete"])
@@ -65,6 +67,8 @@ class WorkspaceBuildsView(PortalAPIView):
 class BuildByNumberView(PortalAPIView):
     def get(self, request, user, name, build_number):
         workspace = get_by_owner_and_name(request, self.subject, user, name)
+        if build_number > MAX_BUILD_NUMBER:  # beyond the column's range: no such build
+            raise rbac.NotFound()
         build = builds_queryset().filter(workspace=workspace, build_number=build_number).first()
         if build is None:
             raise rbac.NotFound()
