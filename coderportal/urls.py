@@ -18,6 +18,7 @@ api_v2 = [
 urlpatterns = [
     path("healthz", deployment.healthz),
     path("bin/", include("workspaces.agentapi.bin_urls")),
+    path("", include("workspaces.terminal.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
