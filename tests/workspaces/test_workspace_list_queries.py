@@ -95,3 +95,21 @@ def test_q_filters(client_for, owner, member, org, template):
     assert names("deleted:true") == ["alpha"]
     page = client.get("/api/v2/workspaces", {"limit": 2, "offset": 1}).json()
     assert page["count"] == 3 and len(page["workspaces"]) == 2
+
+
+def test_coder_order_favorites_then_running_then_names(client_for, owner, member, org, template):
+    running_workspace(owner, template, "b-running")
+    stopped = running_workspace(owner, template, "a-stopped")
+    stopped.latest_build.transition = "stop"
+    stopped.latest_build.save()
+    favorite = running_workspace(owner, template, "z-stopped-favorite")
+    favorite.latest_build.transition = "stop"
+    favorite.latest_build.save()
+    running_workspace(member, template, "c-running")
+    client = client_for(owner)
+    assert client.put(f"/api/v2/workspaces/{favorite.id}/favorite").status_code == 204
+    names = [w["name"] for w in client.get("/api/v2/workspaces").json()["workspaces"]]
+    assert names == ["z-stopped-favorite", "c-running", "b-running", "a-stopped"]
+    # Someone else's favorite does not float up for the member.
+    names = [w["name"] for w in client_for(member).get("/api/v2/workspaces").json()["workspaces"]]
+    assert names == ["c-running"]

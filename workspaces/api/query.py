@@ -6,7 +6,8 @@ organization, id; a bare word searches names. Unknown keys and bad values are a 
 """
 from __future__ import annotations
 
-from django.db.models import F, Q
+from django.db.models import Case, F, IntegerField, Q, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -89,3 +90,13 @@ def apply(queryset, q: str, request_user):
             raise serializers.ValidationError({"q": [f"Query param 'has-agent' has invalid value {wanted!r}."]})
         queryset = _has_agent(queryset, wanted)
     return queryset
+
+
+def coder_order(queryset, requester_id):
+    """Coder's list order: the requester's favorites, then running workspaces (latest build a
+    successful start), then owner username and workspace name."""
+    return queryset.annotate(
+        _favorite=Case(When(favorite=True, owner_id=requester_id, then=1), default=0, output_field=IntegerField()),
+        _running=Case(When(latest_build__transition="start", latest_build__job__status="succeeded", then=1),
+                      default=0, output_field=IntegerField()),
+    ).order_by("-_favorite", "-_running", Lower("owner__username"), Lower("name"), "id")

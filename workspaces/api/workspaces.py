@@ -3,7 +3,6 @@ organization), list with `q=` search, read (by id or owner/name), rename, and th
 schedule/TTL/deadline/auto-update/favorite settings."""
 from __future__ import annotations
 
-from django.db.models.functions import Lower
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -95,7 +94,7 @@ class WorkspacesView(PortalAPIView):
         count = qs.count()
         # Two steps: pick the page's ids with a narrow query (only the sort's join), then load
         # those rows with everything joined — sorting wide joined rows costs far more at scale.
-        ordered = qs.order_by(Lower("owner__username"), Lower("name"), "id").values_list("id", flat=True)
+        ordered = query.coder_order(qs, request.user.pk).values_list("id", flat=True)
         ids = list(paginate(ordered, limit, offset))
         rows = {w.id: w for w in workspaces_queryset().filter(id__in=ids)}
         page = [rows[i] for i in ids if i in rows]
