@@ -185,6 +185,9 @@ def test_build_page_logs_and_state(owner, member, workspaces):
     url = f"/admin/workspaces/workspacebuild/{build.pk}/change/"
     owner_page = browser(owner).get(url).content.decode()
     assert f"/api/v2/workspacebuilds/{build.pk}/logs" in owner_page and "Download terraform.tfstate" in owner_page
+    # The page's script polls the JSON logs endpoint with the admin session.
+    polled = browser(member).get(f"/api/v2/workspacebuilds/{build.pk}/logs?after=0")
+    assert polled.status_code == 200 and polled.json() == []
     member_page = browser(member).get(url).content.decode()
     assert "build-logs" in member_page and "Download terraform.tfstate" not in member_page
     state_url = f"/admin/workspaces/workspacebuild/{build.pk}/state/"

@@ -8,8 +8,8 @@ from accounts.models import AuditLog
 from tests.workspaces.api_helpers import build, create, echo, new_template, new_version  # noqa: F401
 from workspaces.models import Workspace, WorkspaceBuild
 
-# The job runner closes stale database connections when it starts a job, which a test
-# transaction would not survive: these tests commit for real.
+# Builds run inline when the request's transaction commits, as a worker would see them:
+# these tests commit for real.
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WORKSPACE_FIELDS = {
