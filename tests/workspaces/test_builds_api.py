@@ -187,3 +187,37 @@ def test_build_logs_websocket_finds_only_readable_builds(member, outsider, pendi
     consumer = BuildLogsConsumer()
     assert consumer.get_job_id(member, build_id=build.pk) == build.job_id
     assert consumer.get_job_id(outsider, build_id=build.pk) is None
+
+
+async def _ws_messages(build_id, token: str) -> list[dict]:
+    from channels.testing import WebsocketCommunicator
+
+    from coderportal.asgi import application
+
+    communicator = WebsocketCommunicator(application, f"/api/v2/workspacebuilds/{build_id}/logs?follow=true",
+                                         headers=[(b"coder-session-token", token.encode())])
+    connected, code = await communicator.connect(timeout=30)
+    if not connected:
+        return [{"type": "refused", "code": code}]
+    messages = []
+    while True:
+        message = await communicator.receive_output(timeout=30)
+        messages.append(message)
+        if message["type"] == "websocket.close":
+            break
+    await communicator.disconnect()
+    return messages
+
+
+@real
+def test_build_logs_over_websocket(member, outsider, workspace_id):
+    from accounts.services import tokens
+
+    build_id = WorkspaceBuild.objects.get().pk
+    messages = async_to_sync(_ws_messages)(build_id, tokens.issue(member, login_type="password")[1])
+    outputs = [json.loads(m["text"])["output"] for m in messages if m["type"] == "websocket.send"]
+    assert "creating dev" in outputs and "dev ready" in outputs
+    assert messages[-1]["type"] == "websocket.close"
+    refused = async_to_sync(_ws_messages)(build_id, tokens.issue(outsider, login_type="password")[1])
+    assert refused[0]["type"] in ("refused", "websocket.close")
+    assert not any(m["type"] == "websocket.send" for m in refused)
