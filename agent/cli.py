@@ -14,6 +14,7 @@ import shlex
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -135,14 +136,35 @@ def proxy_command(args, host: str) -> str:
     return shlex.join([*self_command(args), "ssh", "--stdio", host, "--global-config", str(config_dir(args))])
 
 
+STARTING = ("created", "starting")
+
+
+def wait_for_agent(client: Client, agent: dict, mode: str) -> None:
+    """Coder's `--wait`: with `auto`, wait while start scripts that block login run."""
+    blocking = any(s.get("start_blocks_login") for s in agent.get("scripts") or [])
+    if mode == "no" or (mode == "auto" and not blocking):
+        return
+    announced = False
+    while True:
+        if agent.get("status") == "connected" and agent.get("lifecycle_state") not in STARTING:
+            return
+        if not announced:
+            print("Waiting for the workspace agent to be ready...", file=sys.stderr)
+            announced = True
+        time.sleep(1)
+        agent = client.request("GET", f"/api/v2/workspaceagents/{agent['id']}")
+
+
 def ssh(args) -> int:
     client = session(args)
     if args.stdio:
         _, agent = resolve_agent(client, args.workspace)
+        wait_for_agent(client, agent, args.wait)
         with ws_connect(client, f"/api/v2/workspaceagents/{agent['id']}/ssh") as ws:
             bridge(ws, lambda: os.read(0, 65536), lambda data: (os.write(1, data)))
         return 0
-    resolve_agent(client, args.workspace)  # fail early, with a clear message
+    _, agent = resolve_agent(client, args.workspace)  # fail early, with a clear message
+    wait_for_agent(client, agent, args.wait)
     host = args.workspace if args.workspace.startswith(HOST_PREFIX) else HOST_PREFIX + args.workspace
     proxy = proxy_command(args, host)
     argv = ["ssh", "-o", f"ProxyCommand={proxy}", "-o", "StrictHostKeyChecking=no",
@@ -224,6 +246,8 @@ def add_commands(sub) -> None:
     p.add_argument("--stdio", action="store_true", help="Speak SSH on stdin/stdout (OpenSSH ProxyCommand).")
     p.add_argument("workspace", help="[owner/]workspace[.agent]")
     p.add_argument("command", nargs="*", help="Command to run instead of a shell.")
+    p.add_argument("--wait", choices=["yes", "no", "auto"], default="auto",
+                   help="Wait for start scripts first (auto: when a script blocks login).")
     p.set_defaults(func=ssh)
     p = sub.add_parser("config-ssh", parents=[common], help="Add Host coder.<workspace> blocks to ~/.ssh/config.")
     p.add_argument("--ssh-config-file", default="~/.ssh/config")

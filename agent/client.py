@@ -53,5 +53,12 @@ class Client:
     def report_stats(self, stats: dict) -> dict:
         return self.request("POST", f"{API}/report-stats", stats) or {}
 
+    def report_startup(self, version: str, api_version: str, expanded_directory: str) -> None:
+        self.request("POST", f"{API}/startup", {"version": version, "api_version": api_version,
+                                                "expanded_directory": expanded_directory, "subsystems": []})
+
+    def report_app_health(self, healths: dict) -> None:
+        self.request("POST", f"{API}/app-health", {"healths": healths})
+
     def disconnect(self) -> None:
         self.request("POST", f"{API}/disconnect", {})

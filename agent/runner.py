@@ -14,7 +14,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 
-from . import ports
+from . import API_VERSION, VERSION, ports
+from .apps import app_health_service
 from .client import APIError, Client
 from .cron import Cron
 from .logs import LogSender, now_iso
@@ -148,8 +149,10 @@ class Agent:
     def run(self) -> int:
         self.manifest = self._retry("fetch manifest", self.client.manifest)
         self.runner = ScriptRunner(self.environment(), self.directory(), self.logs)
+        self._retry("report startup", lambda: self.client.report_startup(VERSION, API_VERSION, self.directory()))
         self.lifecycle("starting")
         self._spawn(self._heartbeat)
+        self._spawn(app_health_service, self)
         self._spawn(self._metadata)
         for service in self.extra_services:
             self._spawn(service, self)

@@ -52,7 +52,7 @@ def portal(transactional_db, settings):
     channel_layers.backends.clear()
 
 
-def make_agent(owner, org, token: str, *, scripts=(), metadata=(), name="main", connection_timeout=120,
+def make_agent(owner, org, token: str, *, scripts=(), metadata=(), apps=(), name="main", connection_timeout=120,
                directory=""):
     """A workspace of `owner` with one started build holding one agent authenticated by `token`."""
     from templates_app.models import File, ProvisionerJob, Template, TemplateVersion
@@ -61,6 +61,7 @@ def make_agent(owner, org, token: str, *, scripts=(), metadata=(), name="main", 
         WorkspaceAgent,
         WorkspaceAgentMetadata,
         WorkspaceAgentScript,
+        WorkspaceApp,
         WorkspaceBuild,
         WorkspaceResource,
     )
@@ -87,6 +88,8 @@ def make_agent(owner, org, token: str, *, scripts=(), metadata=(), name="main", 
                                             **{k: v for k, v in s.items() if k != "display_name"})
     for i, m in enumerate(metadata):
         WorkspaceAgentMetadata.objects.create(agent=agent, order=i, **m)
+    for i, a in enumerate(apps):
+        WorkspaceApp.objects.create(agent=agent, order=i, **a)
     return agent
 
 

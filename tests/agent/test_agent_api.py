@@ -114,3 +114,22 @@ def test_client_endpoints_are_authorized(agent, request, client_for, who, status
 
 def test_client_endpoints_need_login(agent, api_client):
     assert api_client.get(f"/api/v2/workspaceagents/{agent.pk}/logs").status_code == 401
+
+
+def test_startup_and_app_health(member, org):
+    agent = make_agent(member, org, "agent-token-2", apps=[
+        {"slug": "web", "healthcheck_url": "http://localhost:8080/", "healthcheck_interval": 5},
+        {"slug": "plain"}])
+    web, plain = agent.apps.get(slug="web"), agent.apps.get(slug="plain")
+    client = as_agent("agent-token-2")
+    assert client.post("/api/v2/workspaceagents/me/startup", {"version": "v2.0.0", "api_version": "2.0",
+                       "expanded_directory": "/home/coder"}, format="json").status_code == 200
+    agent.refresh_from_db()
+    assert (agent.version, agent.api_version, agent.expanded_directory) == ("v2.0.0", "2.0", "/home/coder")
+    ok = client.post("/api/v2/workspaceagents/me/app-health", {"healths": {str(web.pk): "healthy"}}, format="json")
+    assert ok.status_code == 200
+    web.refresh_from_db()
+    assert web.health == "healthy"
+    for healths in ({str(plain.pk): "healthy"}, {str(web.pk): "great"}, {"nope": "healthy"}):
+        bad = client.post("/api/v2/workspaceagents/me/app-health", {"healths": healths}, format="json")
+        assert bad.status_code == 400, healths

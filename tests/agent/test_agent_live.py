@@ -33,7 +33,11 @@ def test_agent_runs_scripts_reports_and_stops_cleanly(portal, run_agent, member,
          "script": 'echo "hello from $CODER_WORKSPACE_NAME env=$FROM_CODER_ENV "'
                    '"token=${CODER_AGENT_TOKEN:-unset}"; pwd'},
         {"display_name": "stop", "run_on_stop": True, "script": f"echo bye; touch {marker}"},
-    ], metadata=[{"key": "greeting", "display_name": "Greeting", "script": "echo hi-$((40+2))", "interval": 1}])
+    ], metadata=[{"key": "greeting", "display_name": "Greeting", "script": "echo hi-$((40+2))", "interval": 1}],
+        apps=[{"slug": "up", "healthcheck_url": f"{portal}/healthz", "healthcheck_interval": 1,
+               "healthcheck_threshold": 1, "health": "initializing"},
+              {"slug": "down", "healthcheck_url": "http://127.0.0.1:9/", "healthcheck_interval": 1,
+               "healthcheck_threshold": 2, "health": "initializing"}])
     proc = run_agent(portal, "tok-happy-1")
 
     wait_for(lambda: fresh(agent_row).lifecycle_state == "ready", message="ready")
@@ -46,7 +50,10 @@ def test_agent_runs_scripts_reports_and_stops_cleanly(portal, run_agent, member,
     startup = agent.scripts.get(display_name="startup")
     assert agent.logs.filter(source=startup, output__startswith="hello from").exists()
 
+    assert agent.version.startswith("v") and agent.expanded_directory == str(tmp_path)
     wait_for(lambda: agent.metadata.get(key="greeting").value == "hi-42", message="metadata value")
+    wait_for(lambda: dict(agent.apps.values_list("slug", "health")) == {"up": "healthy", "down": "unhealthy"},
+             message="app health")
     port = int(portal.rsplit(":", 1)[1])
     ports = wait_for(lambda: [p["port"] for p in _ports(portal, member, agent)], message="ports")
     assert port in ports

@@ -115,3 +115,16 @@ def test_port_forward(portal, workspace_agent, member, cli):
         forwarder.terminate()
         forwarder.wait(10)
         server.close()
+
+
+def test_cli_ssh_waits_for_scripts_that_block_login(portal, run_agent, member, org, cli, tmp_path):
+    flag = tmp_path / "provisioned"
+    agent = make_agent(member, org, "tok-ssh-wait", scripts=[
+        {"display_name": "setup", "run_on_start": True, "start_blocks_login": True,
+         "script": f"sleep 4; echo done > {flag}"}])
+    run_agent(portal, "tok-ssh-wait")
+    wait_for(lambda: WorkspaceAgent.objects.get(pk=agent.pk).lifecycle_state == "starting", message="starting")
+    cli("login", portal, "--token", issue_token_for_tests(member))
+    done = cli("ssh", agent.resource.build.workspace.name, "cat", str(flag))
+    assert done.stdout.strip() == "done"
+    assert "Waiting for the workspace agent" in done.stderr

@@ -69,6 +69,17 @@ class StatsRequest(serializers.Serializer):
     listening_ports = PortItem(many=True, required=False)
 
 
+class StartupRequest(serializers.Serializer):
+    version = serializers.CharField(max_length=64, allow_blank=True)
+    api_version = serializers.CharField(max_length=16, allow_blank=True, required=False, default="")
+    expanded_directory = serializers.CharField(max_length=1024, allow_blank=True, required=False, default="")
+    subsystems = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+
+
+class AppHealthRequest(serializers.Serializer):
+    healths = serializers.DictField(child=serializers.CharField())
+
+
 class ManifestView(AgentView):
     @extend_schema(responses=OpenApiTypes.OBJECT, summary="Get the agent's manifest (agent token)")
     def get(self, request):
@@ -120,3 +131,21 @@ class DisconnectView(AgentView):
     def post(self, request):
         services.disconnect(self.agent)
         return Response(status=204)
+
+
+class StartupView(AgentView):
+    @extend_schema(request=StartupRequest, responses={200: OpenApiTypes.OBJECT},
+                   summary="Report agent version and expanded directory (agent token)")
+    def post(self, request):
+        body = self.parse(StartupRequest)
+        services.report_startup(self.agent, body["version"], body["api_version"], body["expanded_directory"])
+        return Response({})
+
+
+class AppHealthView(AgentView):
+    @extend_schema(request=AppHealthRequest, responses={200: OpenApiTypes.OBJECT},
+                   summary="Report app health (agent token)")
+    def post(self, request):
+        body = self.parse(AppHealthRequest)
+        services.report_app_health(self.agent, body["healths"])
+        return Response({})

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.services.errors import ValidationFailed
-from workspaces.models import WorkspaceAgent, WorkspaceAgentLog, WorkspaceAgentMetadata
+from workspaces.models import WorkspaceAgent, WorkspaceAgentLog, WorkspaceAgentMetadata, WorkspaceApp
 from workspaces.models.agents import LifecycleState
 
 # Coder's limit on the logs an agent may store (1 MiB); past it the agent is told to stop.
@@ -108,6 +108,32 @@ def heartbeat(agent: WorkspaceAgent, listening_ports=None) -> None:
     WorkspaceAgent.objects.filter(pk=agent.pk).update(last_connected_at=now)
     if listening_ports is not None:
         cache.set(ports_cache_key(agent.pk), listening_ports, PORTS_CACHE_SECONDS)
+
+
+def report_startup(agent: WorkspaceAgent, version: str, api_version: str, expanded_directory: str) -> None:
+    WorkspaceAgent.objects.filter(pk=agent.pk).update(version=version, api_version=api_version,
+                                                      expanded_directory=expanded_directory)
+
+
+APP_HEALTHS = {"initializing", "healthy", "unhealthy"}
+
+
+def report_app_health(agent: WorkspaceAgent, healths: dict) -> None:
+    """Set the health of the agent's apps; every app must be the agent's and have a healthcheck."""
+    apps = {str(a.pk): a for a in agent.apps.all()}
+    errors = {}
+    for app_id, health in healths.items():
+        app = apps.get(str(app_id))
+        if app is None:
+            errors[f"healths.{app_id}"] = "No such app on this agent."
+        elif not app.healthcheck_url:
+            errors[f"healths.{app_id}"] = "This app has no health check."
+        elif health not in APP_HEALTHS:
+            errors[f"healths.{app_id}"] = f"Health must be one of {sorted(APP_HEALTHS)}."
+    if errors:
+        raise ValidationFailed("Invalid app health report.", errors)
+    for app_id, health in healths.items():
+        WorkspaceApp.objects.filter(pk=apps[str(app_id)].pk).update(health=health)
 
 
 def disconnect(agent: WorkspaceAgent) -> None:
