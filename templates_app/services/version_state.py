@@ -51,7 +51,7 @@ def set_archived(version: TemplateVersion, archived: bool, *, actor: Actor) -> b
         raise ValidationFailed("Only versions of a template can be archived.",
                                {"template_id": "The version is not part of a template."})
     with transaction.atomic():
-        version = TemplateVersion.objects.select_for_update().select_related("template").get(pk=version.pk)
+        version = TemplateVersion.objects.select_for_update(of=("self",)).select_related("template").get(pk=version.pk)
         if archived and version.template.active_version_id == version.pk:
             raise ValidationFailed("The active template version cannot be archived.",
                                    {"id": "This is the template's active version."})
