@@ -47,6 +47,9 @@ class PortalAPIView(APIView):
         return serializer.validated_data
 
 
+MAX_PAGE_PARAM = 2**31 - 1  # larger values only overflow database integer types
+
+
 def pagination(request, default_limit: int = 0, max_limit: int = 1000) -> tuple[int, int]:
     """`limit`/`offset` query parameters, validated; limit 0 means no limit."""
     errors = {}
@@ -55,10 +58,10 @@ def pagination(request, default_limit: int = 0, max_limit: int = 1000) -> tuple[
         raw = request.query_params.get(name, "")
         try:
             values[name] = int(raw) if raw != "" else default
-            if values[name] < 0:
+            if not 0 <= values[name] <= MAX_PAGE_PARAM:
                 raise ValueError
         except ValueError:
-            errors[name] = [f"Query param {name!r} must be a non-negative integer."]
+            errors[name] = [f"Query param {name!r} must be an integer from 0 to {MAX_PAGE_PARAM}."]
     if errors:
         raise serializers.ValidationError(errors)
     return min(values["limit"], max_limit) if values["limit"] else 0, values["offset"]

@@ -34,7 +34,7 @@ CREATE_DEFAULTS = {
     "default_ttl_ms": 0, "activity_bump_ms": 3_600_000,
     "autostop_requirement_days_of_week": [], "autostop_requirement_weeks": 1,
     "autostart_requirement_days_of_week": list(WEEKDAYS),
-    "allow_user_autostart": True, "allow_user_autostop": True, "allow_user_cancel_workspace_jobs": False,
+    "allow_user_autostart": True, "allow_user_autostop": True, "allow_user_cancel_workspace_jobs": True,
     "failure_ttl_ms": 0, "time_til_dormant_ms": 0, "time_til_dormant_autodelete_ms": 0,
     "require_active_version": False, "deprecation_message": "", "max_port_share_level": "owner",
 }
