@@ -22,7 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),
-    path("swagger", SpectacularSwaggerView.as_view(url_name="openapi-schema"), name="swagger"),
+    path("swagger", SpectacularSwaggerView.as_view(url_name="v2:openapi-schema"), name="swagger"),
     # Coder clients send both `/api/v2/x` and `/api/v2/x/`: accept either.
     re_path(r"^api/v2/", include((api_v2, "api"), namespace="v2")),
 ]
