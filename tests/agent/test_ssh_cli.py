@@ -128,3 +128,20 @@ def test_cli_ssh_waits_for_scripts_that_block_login(portal, run_agent, member, o
     done = cli("ssh", agent.resource.build.workspace.name, "cat", str(flag))
     assert done.stdout.strip() == "done"
     assert "Waiting for the workspace agent" in done.stderr
+
+
+def test_large_transfers_both_ways(portal, workspace_agent, member, cli, tmp_path):
+    """Megabytes through SSH in both directions arrive intact (no byte lost to a full channel)."""
+    import hashlib
+
+    name = workspace_agent.resource.build.workspace.name
+    cli("login", portal, "--token", issue_token_for_tests(member))
+    ssh_config = tmp_path / "ssh_config"
+    cli("config-ssh", "--ssh-config-file", str(ssh_config))
+    payload = os.urandom(6 * 1024 * 1024)
+    up = subprocess.run(["ssh", "-F", str(ssh_config), f"coder.{name}", "sha256sum"], input=payload,
+                        capture_output=True, env=cli.env, timeout=120)
+    assert up.stdout.split()[0].decode() == hashlib.sha256(payload).hexdigest(), up.stderr
+    down = subprocess.run(["ssh", "-F", str(ssh_config), f"coder.{name}", "head -c 8000000 /dev/zero"],
+                          capture_output=True, env=cli.env, timeout=120)
+    assert len(down.stdout) == 8_000_000, down.stderr

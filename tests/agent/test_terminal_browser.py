@@ -31,7 +31,7 @@ def drive(url: str, cookie: dict) -> dict:
             page = context.new_page()
             page.goto(url)
             page.wait_for_selector(".xterm-rows")
-            page.wait_for_function("document.getElementById('status').style.display !== 'block'")
+            page.wait_for_function("document.body.dataset.connected === 'true'")
             page.locator(".xterm").click()
             page.keyboard.type("echo hi-$((6*7))\n")
             page.wait_for_function("document.querySelector('.xterm-rows').innerText.includes('hi-42')")

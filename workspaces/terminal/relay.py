@@ -17,7 +17,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 
 from workspaces.agentapi import services
 from workspaces.agentapi.auth import agent_for_token, token_from_headers
-from workspaces.terminal.protocol import agent_group, unpack
+from workspaces.terminal.protocol import agent_group, send_patiently, unpack
 
 
 class AgentRelayConsumer(AsyncWebsocketConsumer):
@@ -46,9 +46,10 @@ class AgentRelayConsumer(AsyncWebsocketConsumer):
         if bytes_data is not None:
             stream, payload = unpack(bytes_data)
             channel = self.streams.get(stream)
-            if channel:
-                await self.channel_layer.send(channel, {"type": "relay.data", "stream": str(stream),
-                                                        "data": base64.b64encode(payload).decode()})
+            if channel and not await send_patiently(self.channel_layer, channel, {
+                    "type": "relay.data", "stream": str(stream), "data": base64.b64encode(payload).decode()}):
+                self.streams.pop(stream, None)  # the client stopped reading: end its stream
+                await self.send(text_data=json.dumps({"op": "close", "stream": str(stream)}))
             return
         message = json.loads(text_data or "{}")
         if message.get("op") == "close":
@@ -60,7 +61,8 @@ class AgentRelayConsumer(AsyncWebsocketConsumer):
         elif message.get("op") == "opened":
             channel = self.streams.get(uuid.UUID(message["stream"]))
             if channel:
-                await self.channel_layer.send(channel, {"type": "relay.opened", "stream": message["stream"]})
+                await self.channel_layer.send(channel, {"type": "relay.opened", "stream": message["stream"],
+                                                        "relay": self.channel_name})
         elif message.get("op") == "ping":
             await database_sync_to_async(services.heartbeat)(self.agent)
 

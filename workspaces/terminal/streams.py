@@ -26,7 +26,7 @@ from django.utils import timezone
 from accounts import rbac
 from coderportal.ws_auth import scope_user
 from workspaces.models import Workspace, WorkspaceAgent
-from workspaces.terminal.protocol import agent_group
+from workspaces.terminal.protocol import agent_group, send_patiently
 
 OPEN_TIMEOUT_SECONDS = 15
 
@@ -96,19 +96,28 @@ class StreamConsumer(AsyncWebsocketConsumer):
         if getattr(self, "stream", None):
             await self._control({"op": "close"})
 
+    async def _to_agent(self, message: dict):
+        # Once the agent's relay answered, talk to its channel directly (with back-pressure);
+        # before that only the group reaches it.
+        relay = getattr(self, "relay_channel", None)
+        if relay is None:
+            await self.channel_layer.group_send(agent_group(self.agent_id), message)
+        elif not await send_patiently(self.channel_layer, relay, message):
+            await self.close(code=1011)
+
     async def _control(self, message: dict):
-        await self.channel_layer.group_send(agent_group(self.agent_id), {
-            "type": "relay.control", "message": {**message, "stream": self.stream}})
+        await self._to_agent({"type": "relay.control", "message": {**message, "stream": self.stream}})
 
     async def send_input(self, data: bytes):
-        await self.channel_layer.group_send(agent_group(self.agent_id), {
-            "type": "relay.input", "stream": self.stream, "data": base64.b64encode(data).decode()})
+        await self._to_agent({"type": "relay.input", "stream": self.stream,
+                              "data": base64.b64encode(data).decode()})
 
     async def receive(self, text_data=None, bytes_data=None):
         await self.send_input(bytes_data if bytes_data is not None else (text_data or "").encode())
 
     # From the agent's relay consumer.
     async def relay_opened(self, event):
+        self.relay_channel = event.get("relay")
         self.opened.set()
 
     async def relay_data(self, event):
