@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -66,6 +67,9 @@ class Agent:
             delay = min(delay * 2, 10)
 
     def log(self, message: str, level: str = "info") -> None:
+        # Also on stderr: the agent's own output is what its init script leaves to read
+        # when the portal cannot be reached.
+        print(f"{now_iso()} [{level}] {message}", file=sys.stderr, flush=True)
         self.logs.write(None, message, level)
 
     def lifecycle(self, state: str) -> None:
@@ -147,7 +151,10 @@ class Agent:
 
     # -- the life -----------------------------------------------------------------------
     def run(self) -> int:
-        self.manifest = self._retry("fetch manifest", self.client.manifest)
+        try:
+            self.manifest = self._retry("fetch manifest", self.client.manifest)
+        except (APIError, OSError):
+            return 0  # stopped before the portal ever answered: nothing ran, nothing to report
         self.runner = ScriptRunner(self.environment(), self.directory(), self.logs)
         self._retry("report startup", lambda: self.client.report_startup(VERSION, API_VERSION, self.directory()))
         self.lifecycle("starting")

@@ -150,3 +150,16 @@ def test_zipapp_is_self_contained(portal, tmp_path):
                             f"import sys; sys.path.insert(0, {str(binary)!r}); import agent.relay"],
                            capture_output=True, text=True, cwd=Path("/"))
     assert probe.returncode == 0, probe.stderr
+
+
+def test_agent_without_a_portal_retries_and_stops_cleanly(run_agent, tmp_path):
+    import socket
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    proc = run_agent(dead, "tok-nowhere")
+    time.sleep(1.5)  # let it fail to connect at least once
+    assert proc.proc.poll() is None  # still retrying
+    assert proc.terminate() == 0, proc.output()
