@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from accounts.services.audit import Actor
+from tests.templates_app.archive_helpers import echo_template
+from tests.workspaces.helpers import create_template, import_version
 from workspaces.models import WorkspaceBuild
 from workspaces.services import restart
 from workspaces.services.workspaces import create_workspace
-from tests.templates_app.archive_helpers import echo_template
-from tests.workspaces.helpers import create_template, import_version
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
