@@ -9,13 +9,13 @@ from django.utils.html import format_html
 
 from accounts.models import AuditLog
 
-from .mixins import RbacAdminMixin
+from .mixins import RbacAdminMixin, ReadOnlyAdminMixin
 
 SHOWN = ("time", "user", "action", "resource_type", "resource_target", "resource_id", "organization",
          "status_code", "ip", "user_agent", "request_id", "description", "pretty_diff", "pretty_additional_fields")
 
 
-class AuditLogAdmin(RbacAdminMixin, admin.ModelAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, RbacAdminMixin, admin.ModelAdmin):
     list_display = ("time", "user", "action", "resource_type", "resource_target", "organization", "status_code")
     list_filter = ("action", "resource_type", ("organization", admin.RelatedOnlyFieldListFilter))
     search_fields = ("resource_target", "resource_id", "user__username", "user__email")
@@ -23,15 +23,6 @@ class AuditLogAdmin(RbacAdminMixin, admin.ModelAdmin):
     date_hierarchy = "time"
     fields = SHOWN
     readonly_fields = SHOWN
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="Diff")
     def pretty_diff(self, entry):

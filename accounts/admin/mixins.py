@@ -57,6 +57,20 @@ def copy_saved(target, saved) -> None:
     target._state.db = saved._state.db
 
 
+class ReadOnlyAdminMixin:
+    """Rows are shown, never added, edited or deleted here (they change through services
+    elsewhere, or never: audit entries, builds)."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class RbacAdminMixin:
     """Mix into every ModelAdmin (before `admin.ModelAdmin`)."""
 

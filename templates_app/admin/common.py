@@ -6,19 +6,6 @@ from django.utils.html import format_html, format_html_join
 from accounts import rbac
 
 
-class ReadOnlyAdminMixin:
-    """Rows are shown, never edited here (their changes happen through services elsewhere)."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 def html_table(headers, rows):
     if not rows:
         return "—"

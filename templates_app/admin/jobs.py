@@ -6,11 +6,9 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils import timezone
 
-from accounts.admin.mixins import RbacAdminMixin
+from accounts.admin.mixins import RbacAdminMixin, ReadOnlyAdminMixin
 from templates_app.jobs import daemon as daemons
 from templates_app.models import ProvisionerDaemon, ProvisionerJob
-
-from .common import ReadOnlyAdminMixin
 
 
 class ProvisionerJobAdmin(ReadOnlyAdminMixin, RbacAdminMixin, admin.ModelAdmin):

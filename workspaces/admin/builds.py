@@ -9,7 +9,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from accounts import rbac
-from accounts.admin.mixins import RbacAdminMixin, actor_for
+from accounts.admin.mixins import RbacAdminMixin, ReadOnlyAdminMixin, actor_for
 from workspaces.api.serializers.builds import workspace_status
 from workspaces.models import WorkspaceBuild
 from workspaces.services import builds as build_services
@@ -38,7 +38,7 @@ white-space:pre-wrap"></pre>
 
 
 @admin.register(WorkspaceBuild)
-class WorkspaceBuildAdmin(RbacAdminMixin, admin.ModelAdmin):
+class WorkspaceBuildAdmin(ReadOnlyAdminMixin, RbacAdminMixin, admin.ModelAdmin):
     list_display = ("__str__", "workspace", "transition", "status", "initiator", "created_at")
     list_filter = ("transition", "reason")
     search_fields = ("workspace__name", "workspace__owner__username")
@@ -47,15 +47,6 @@ class WorkspaceBuildAdmin(RbacAdminMixin, admin.ModelAdmin):
               "orphan", "deadline", "max_deadline", "daily_cost", "parameters", "resources", "error", "state",
               "logs")
     readonly_fields = fields
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="status")
     def status(self, obj):
