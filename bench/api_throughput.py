@@ -14,111 +14,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-import uuid
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
-import psutil
-
-ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "bench-password-42"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """One `serve` process tree on loopback, stopped with SIGTERM like an operator would."""
-
-    def __init__(self, web_workers: int):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.tmp = tempfile.TemporaryDirectory(prefix="coderportal-bench-")
-        self.cleanups = []
-        flags = ["--data-dir", self.tmp.name, "--http-address", f"127.0.0.1:{self.port}",
-                 "--provisioner-daemons", "0", "--scheduler", "false", "--web-workers", str(web_workers)]
-        flags += self._backing_services()
-        env = {**os.environ, "CODER_API_RATE_LIMIT": "0", "CODER_LOG_LEVEL": "WARNING"}
-        for name in ("CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL", "CODER_SQLITE_PATH"):
-            env.pop(name, None)
-        self.log = open(Path(self.tmp.name) / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *flags], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-
-    def _backing_services(self) -> list[str]:
-        flags = []
-        if os.environ.get("CODER_PG_CONNECTION_URL"):
-            import psycopg
-
-            url = urlsplit(os.environ["CODER_PG_CONNECTION_URL"])
-            name = f"coderportal_bench_{uuid.uuid4().hex[:8]}"
-            admin = urlunsplit(url._replace(path="/postgres"))
-            with psycopg.connect(admin, autocommit=True) as conn:
-                conn.execute(f'CREATE DATABASE "{name}"')
-            self.cleanups.append(lambda: psycopg.connect(admin, autocommit=True).execute(
-                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            flags += ["--postgres-url", urlunsplit(url._replace(path=f"/{name}"))]
-        if os.environ.get("CODER_REDIS_URL"):
-            flags += ["--redis-url", urlunsplit(urlsplit(os.environ["CODER_REDIS_URL"])._replace(path="/12"))]
-        return flags
-
-    def wait_healthy(self, timeout: float = 120) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"serve exited early:\n{Path(self.log.name).read_text()}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit("serve did not become healthy")
-
-    def web_processes(self) -> list[psutil.Process]:
-        found = []
-        for child in psutil.Process(self.proc.pid).children():
-            if "uvicorn" in " ".join(child.cmdline()):
-                found += [child, *child.children(recursive=True)]
-        return found
-
-    def web_rss_mib(self) -> float:
-        total = 0
-        for process in self.web_processes():
-            try:
-                total += process.memory_info().rss
-            except psutil.NoSuchProcess:
-                pass
-        return total / 2**20
-
-    def web_cpu_seconds(self) -> float:
-        """user+system CPU time of the web processes: per-request cost that other load can't distort."""
-        total = 0.0
-        for process in self.web_processes():
-            try:
-                times = process.cpu_times()
-                total += times.user + times.system
-            except psutil.NoSuchProcess:
-                pass
-        return total
-
-    def stop(self) -> None:
-        self.proc.send_signal(signal.SIGTERM)
-        self.proc.wait(timeout=90)
-        self.log.close()
-        for cleanup in self.cleanups:
-            cleanup()
-        self.tmp.cleanup()
+from serve_process import PASSWORD, Server  # noqa: E402
 
 
 def bootstrap(base: str) -> str:
@@ -172,7 +71,7 @@ async def load(base: str, path: str, headers: dict, concurrency: int, duration: 
 
 
 def run(web_workers: int, levels: list[int], duration: float, max_requests: int) -> list[dict]:
-    server = Server(web_workers)
+    server = Server(web_workers=web_workers, redis_db=12)
     rows = []
     try:
         server.wait_healthy()

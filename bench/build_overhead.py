@@ -23,10 +23,7 @@ import argparse
 import io
 import os
 import shutil
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -34,13 +31,11 @@ import time
 import uuid
 from datetime import datetime
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import httpx
+from serve_process import PASSWORD, ROOT, Server  # noqa: E402,F401  (concurrency.py imports Server from here)
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-PASSWORD = "bench-password-42"
 
 MAIN_TF = r'''
 terraform {
@@ -115,81 +110,6 @@ def template_archive() -> bytes:
         info.size = len(data)
         tar.addfile(info, io.BytesIO(data))
     return buffer.getvalue()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Server:
-    """One `serve` process tree with `daemons` built-in provisioner workers."""
-
-    def __init__(self, daemons: int):
-        self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.tmp = tempfile.TemporaryDirectory(prefix="coderportal-bench-")
-        self.cleanups = []
-        flags = ["--data-dir", self.tmp.name, "--http-address", f"127.0.0.1:{self.port}",
-                 "--provisioner-daemons", str(daemons), "--scheduler", "false", "--web-workers", "1",
-                 "--access-url", self.base]
-        flags += self._database()
-        env = {**os.environ, "CODER_API_RATE_LIMIT": "0", "CODER_LOG_LEVEL": "WARNING"}
-        for name in ("CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL", "CODER_SQLITE_PATH"):
-            env.pop(name, None)
-        self.log = open(Path(self.tmp.name) / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *flags], cwd=ROOT, env=env,
-                                     stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-
-    def _database(self) -> list[str]:
-        flags = []
-        if os.environ.get("CODER_REDIS_URL"):
-            # Redis as broker: workers are woken at once instead of polling a folder.
-            flags += ["--redis-url", urlunsplit(urlsplit(os.environ["CODER_REDIS_URL"])._replace(path="/13"))]
-        if not os.environ.get("CODER_PG_CONNECTION_URL"):
-            return flags
-        import psycopg
-
-        url = urlsplit(os.environ["CODER_PG_CONNECTION_URL"])
-        name = f"coderportal_bench_{uuid.uuid4().hex[:8]}"
-        admin = urlunsplit(url._replace(path="/postgres"))
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        self.cleanups.append(lambda: psycopg.connect(admin, autocommit=True).execute(
-            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        return flags + ["--postgres-url", urlunsplit(url._replace(path=f"/{name}"))]
-
-    def wait_healthy(self, timeout: float = 180) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise SystemExit(f"serve exited early:\n{Path(self.log.name).read_text()}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.3)
-        raise SystemExit("serve did not become healthy")
-
-    def tail(self, lines: int = 40) -> str:
-        self.log.flush()
-        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        if sys.exc_info()[0] is not None:  # stopping because something failed: show why
-            print(f"--- serve log (last lines) ---\n{self.tail()}", file=sys.stderr)
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=90)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=30)
-        self.log.close()
-        for cleanup in self.cleanups:
-            cleanup()
-        self.tmp.cleanup()
 
 
 class Portal:
