@@ -1,4 +1,4 @@
-"""Helpers shared by the templates admins: read-only admins and small HTML tables."""
+"""Helpers shared by the templates and workspaces admins: HTML tables, ACL-aware menus, job log boxes."""
 from __future__ import annotations
 
 from django.utils.html import format_html, format_html_join
@@ -26,3 +26,31 @@ class AclAwareMixin:
             return allowed
         subject = self.rbac_subject(request)
         return rbac.filter_queryset(subject, action, self.model._default_manager.all()).exists()
+
+
+_LOGS_WIDGET = """
+<pre id="job-logs" style="max-height:32em;overflow:auto;background:#111;color:#ddd;padding:.5em;
+white-space:pre-wrap"></pre>
+<script>
+(function () {{
+  var box = document.getElementById("job-logs"), after = 0, url = "{url}";
+  function poll() {{
+    fetch(url + "?after=" + after, {{credentials: "same-origin"}}).then(function (r) {{ return r.json(); }})
+      .then(function (rows) {{
+        rows.forEach(function (row) {{
+          after = row.id;
+          box.textContent += (row.stage ? "[" + row.stage + "] " : "") + row.output + "\\n";
+        }});
+        if (rows.length) box.scrollTop = box.scrollHeight;
+        setTimeout(poll, {delay});
+      }}).catch(function () {{ setTimeout(poll, 5000); }});
+  }}
+  poll();
+}})();
+</script>
+"""
+
+
+def job_logs_widget(url: str, job):
+    """A log box that follows a job's `/logs` endpoint (fast while the job runs)."""
+    return format_html(_LOGS_WIDGET, url=url, delay=1000 if job.is_active else 30000)

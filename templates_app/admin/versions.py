@@ -10,11 +10,12 @@ from accounts.admin.mixins import RbacAdminMixin, actor_for
 from accounts.services.errors import ValidationFailed
 from templates_app.models import TemplateVersion
 from templates_app.services import version_state
+from templates_app.services import versions as version_services
 
-from .common import AclAwareMixin, html_table
+from .common import AclAwareMixin, html_table, job_logs_widget
 
 FIELDS = ("id", "name", "template", "organization", "message", "archived", "job_status", "job_error",
-          "created_by", "created_at", "updated_at", "readme_text", "parameter_table", "variable_table")
+          "created_by", "created_at", "updated_at", "readme_text", "parameter_table", "variable_table", "logs")
 
 
 class TemplateVersionAdmin(AclAwareMixin, RbacAdminMixin, admin.ModelAdmin):
@@ -25,7 +26,7 @@ class TemplateVersionAdmin(AclAwareMixin, RbacAdminMixin, admin.ModelAdmin):
     list_select_related = ("template", "organization", "job", "created_by")
     fields = FIELDS
     readonly_fields = FIELDS
-    actions = ("promote", "archive", "unarchive")
+    actions = ("promote", "archive", "unarchive", "cancel_import")
 
     def get_queryset(self, request):
         return super().get_queryset(request).exclude(template__deleted=True)
@@ -67,6 +68,15 @@ class TemplateVersionAdmin(AclAwareMixin, RbacAdminMixin, admin.ModelAdmin):
             (v.name, v.type, "(sensitive)" if v.sensitive and v.value else v.value,
              "(sensitive)" if v.sensitive and v.default_value else v.default_value, v.required, v.sensitive)
             for v in version.variables.all()])
+
+    @admin.display(description="Import logs")
+    def logs(self, version):
+        return job_logs_widget(f"/api/v2/templateversions/{version.pk}/logs", version.job)
+
+    @admin.action(description="Cancel the import of the selected versions", permissions=["change"])
+    def cancel_import(self, request, queryset):
+        actor = actor_for(request)
+        self.run_service(request, queryset, lambda v: version_services.cancel_import(v, actor=actor), "Canceled")
 
     @admin.action(description="Make the selected versions active on their templates", permissions=["change"])
     def promote(self, request, queryset):

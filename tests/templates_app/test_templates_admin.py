@@ -163,3 +163,18 @@ def test_jobs_and_daemons_are_read_only_lists(browser_for, owner, org, template)
     job = template.active_version.job
     page = client.get(f"{BASE}/provisionerjob/{job.pk}/change/")
     assert page.status_code == 200 and b'name="_save"' not in page.content
+
+
+def test_version_page_follows_import_logs_and_cancel_action(owner, org, client):
+    """The version page shows a log box following the import's /logs; pending imports can be canceled."""
+    from templates_app.models import JobStatus
+    from tests.templates_app.factories import TemplateVersionFactory
+
+    version = TemplateVersionFactory(organization=org, job__status=JobStatus.PENDING)
+    client.force_login(owner)
+    page = client.get(f"/admin/templates_app/templateversion/{version.pk}/change/").content.decode()
+    assert "job-logs" in page and f"/api/v2/templateversions/{version.pk}/logs" in page
+    client.post("/admin/templates_app/templateversion/", {"action": "cancel_import",
+                                                           "_selected_action": [str(version.pk)]})
+    version.job.refresh_from_db()
+    assert version.job.status == JobStatus.CANCELED

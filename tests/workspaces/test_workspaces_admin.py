@@ -189,7 +189,7 @@ def test_build_page_logs_and_state(owner, member, workspaces):
     polled = browser(member).get(f"/api/v2/workspacebuilds/{build.pk}/logs?after=0")
     assert polled.status_code == 200 and polled.json() == []
     member_page = browser(member).get(url).content.decode()
-    assert "build-logs" in member_page and "Download terraform.tfstate" not in member_page
+    assert "job-logs" in member_page and "Download terraform.tfstate" not in member_page
     state_url = f"/admin/workspaces/workspacebuild/{build.pk}/state/"
     assert browser(owner).get(state_url).content == b'{"version": 4}'
     assert browser(member).get(state_url).status_code == 404

@@ -10,31 +10,10 @@ from django.utils.html import format_html, format_html_join
 
 from accounts import rbac
 from accounts.admin.mixins import RbacAdminMixin, ReadOnlyAdminMixin, actor_for
+from templates_app.admin.common import job_logs_widget
 from workspaces.api.serializers.builds import workspace_status
 from workspaces.models import WorkspaceBuild
 from workspaces.services import builds as build_services
-
-LOGS_WIDGET = """
-<pre id="build-logs" style="max-height:32em;overflow:auto;background:#111;color:#ddd;padding:.5em;
-white-space:pre-wrap"></pre>
-<script>
-(function () {{
-  var box = document.getElementById("build-logs"), after = 0, url = "{url}";
-  function poll() {{
-    fetch(url + "?after=" + after, {{credentials: "same-origin"}}).then(function (r) {{ return r.json(); }})
-      .then(function (rows) {{
-        rows.forEach(function (row) {{
-          after = row.id;
-          box.textContent += (row.stage ? "[" + row.stage + "] " : "") + row.output + "\\n";
-        }});
-        if (rows.length) box.scrollTop = box.scrollHeight;
-        setTimeout(poll, {delay});
-      }}).catch(function () {{ setTimeout(poll, 5000); }});
-  }}
-  poll();
-}})();
-</script>
-"""
 
 
 @admin.register(WorkspaceBuild)
@@ -77,8 +56,7 @@ class WorkspaceBuildAdmin(ReadOnlyAdminMixin, RbacAdminMixin, admin.ModelAdmin):
 
     @admin.display(description="logs")
     def logs(self, obj):
-        url = f"/api/v2/workspacebuilds/{obj.pk}/logs"
-        return format_html(LOGS_WIDGET, url=url, delay=1000 if obj.job.is_active else 30000)
+        return job_logs_widget(f"/api/v2/workspacebuilds/{obj.pk}/logs", obj.job)
 
     def get_object(self, request, object_id, from_field=None):
         obj = super().get_object(request, object_id, from_field)
