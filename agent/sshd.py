@@ -219,6 +219,9 @@ class SshStream:
         self.inner, self.outer = socket.socketpair()
         self.transport = paramiko.Transport(self.inner)
         self.transport.add_server_key(host_key())
+        from .sftp import LocalSFTP, SFTPSubsystem
+
+        self.transport.set_subsystem_handler("sftp", SFTPSubsystem, LocalSFTP)
         self.server = _Server(self)
         threading.Thread(target=self._pump_out, daemon=True).start()
         threading.Thread(target=self._serve, daemon=True).start()
