@@ -84,3 +84,16 @@ resource "nosuch_thing" "x" {}
     text = version["job"]["error"] + " ".join(
         entry["output"] for entry in client.get(f"/api/v2/templateversions/{version['id']}/logs").json())
     assert "nosuch" in text
+
+
+def test_dry_run_with_real_terraform_plans_agents(client_for, owner, org):
+    client = client_for(owner)
+    version = import_version(client, org, tar_of_dir(PROVISIONER_TEMPLATES / "full"),
+                             user_variable_values=[{"name": "team", "value": "platform"}])
+    job = client.post(f"/api/v2/templateversions/{version['id']}/dry-run",
+                      {"workspace_name": "preview", "user_variable_values": [{"name": "team", "value": "platform"}]},
+                      format="json").json()
+    base = f"/api/v2/templateversions/{version['id']}/dry-run/{job['id']}"
+    assert client.get(base).json()["status"] == "succeeded", client.get(f"{base}/logs").json()
+    resources = client.get(f"{base}/resources").json()
+    assert any(r["agents"] for r in resources), resources
