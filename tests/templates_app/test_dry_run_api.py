@@ -30,9 +30,8 @@ def test_dry_run_plans_resources_and_logs(client_for, owner, member, outsider, o
     admin = client_for(owner)
     version = make_version(admin, org, django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
-        created = admin.post(f"/api/v2/templateversions/{version['id']}/dry-run",
-                             {"workspace_name": "preview", "rich_parameter_values": [{"name": "region", "value": "us"}]},
-                             format="json")
+        body = {"workspace_name": "preview", "rich_parameter_values": [{"name": "region", "value": "us"}]}
+        created = admin.post(f"/api/v2/templateversions/{version['id']}/dry-run", body, format="json")
     assert created.status_code == 201, created.content
     job = created.json()
     assert job["type"] == "template_version_dry_run"
