@@ -8,43 +8,45 @@
 - `/api/v2/workspaceagents/{id}/tcp?port=` — raw bytes both ways to a port in the workspace.
 - `/api/v2/workspaceagents/{id}/ssh` — raw bytes of an SSH session with the agent's server.
 
-All need the `ssh` action on the agent's workspace (as Coder's terminal does), and bump
-the workspace's `last_used_at`.
+All need the `ssh` action on the agent's workspace (as Coder's terminal does), and record
+activity on the workspace (`last_used_at`, deadline bump: services/activity.py).
 """
 from __future__ import annotations
 
 import asyncio
 import base64
 import json
+import time
 import uuid
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.utils import timezone
 
 from accounts import rbac
 from coderportal.ws_auth import scope_user
-from workspaces.models import Workspace, WorkspaceAgent
+from workspaces.models import WorkspaceAgent
+from workspaces.services import activity
 from workspaces.terminal.protocol import agent_group, send_patiently
 
 OPEN_TIMEOUT_SECONDS = 15
 
 
-def _authorize(user, agent_id) -> str | None:
-    """None when allowed; else the websocket close code (4404 unreadable, 4403 forbidden)."""
+def _authorize(user, agent_id) -> tuple[int | None, object]:
+    """(None, workspace id) when allowed; else (the websocket close code: 4404 unreadable,
+    4403 forbidden, None)."""
     agent = WorkspaceAgent.objects.filter(pk=agent_id).select_related("resource__build__workspace").first()
     if agent is None:
-        return 4404
+        return 4404, None
     subject = rbac.subject_for(user)
     try:
         rbac.authorize(subject, rbac.Action.SSH, agent)
     except rbac.NotFound:
-        return 4404
+        return 4404, None
     except rbac.Forbidden:
-        return 4403
-    Workspace.objects.filter(pk=agent.resource.build.workspace_id).update(last_used_at=timezone.now())
-    return None
+        return 4403, None
+    activity.record_activity(agent.resource.build.workspace_id)
+    return None, agent.resource.build.workspace_id
 
 
 class StreamConsumer(AsyncWebsocketConsumer):
@@ -62,7 +64,8 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
-        refused = await database_sync_to_async(_authorize)(user, self.agent_id)
+        refused, self.workspace_id = await database_sync_to_async(_authorize)(user, self.agent_id)
+        self.last_activity = time.monotonic()
         if refused:
             await self.close(code=refused)
             return
@@ -109,6 +112,11 @@ class StreamConsumer(AsyncWebsocketConsumer):
         await self._to_agent({"type": "relay.control", "message": {**message, "stream": self.stream}})
 
     async def send_input(self, data: bytes):
+        # A long session keeps its workspace in use: activity again every throttle period.
+        now = time.monotonic()
+        if now - getattr(self, "last_activity", now) > activity.THROTTLE_SECONDS:
+            self.last_activity = now
+            await activity.arecord_activity(self.workspace_id)
         await self._to_agent({"type": "relay.input", "stream": self.stream,
                               "data": base64.b64encode(data).decode()})
 
