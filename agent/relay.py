@@ -25,8 +25,8 @@ PING_SECONDS = 10
 
 
 class TcpStream:
-    def __init__(self, port: int, sink, on_close):
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+    def __init__(self, port: int, sink, on_close, host: str = "127.0.0.1"):
+        self.sock = socket.create_connection((host or "127.0.0.1", port), timeout=10)
         self.sock.settimeout(None)
         self.sink, self.on_close = sink, on_close
         threading.Thread(target=self._pump, daemon=True).start()
@@ -142,8 +142,9 @@ class Relay:
                 session.attach(stream, sink)
                 return
             if kind == "tcp":
+                # `host` is set by the app proxy (the app's URL host, usually localhost).
                 self.streams[stream] = TcpStream(int(message["port"]), sink,
-                                                 lambda: self.closed_by_agent(stream))
+                                                 lambda: self.closed_by_agent(stream), host=message.get("host", ""))
             elif kind == "ssh":
                 from .sshd import SshStream
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("healthz", deployment.healthz),
     path("bin/", include("workspaces.agentapi.bin_urls")),
     path("", include("workspaces.terminal.urls")),
+    path("", include("workspaces.appproxy.urls")),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("", include("accounts.urls")),

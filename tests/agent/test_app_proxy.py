@@ -1,0 +1,201 @@
+"""Path-based workspace apps through the relay: a live portal, a real agent process, and
+an app server "in the workspace" (on this machine, reached only by the agent's relay)."""
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import requests
+from django.core.cache import cache
+from websockets.sync.client import connect
+from websockets.sync.server import serve
+
+from accounts.services.tokens import issue_token_for_tests
+from tests.agent.conftest import make_agent, wait_for
+from tests.agent.test_terminal import _relay_up
+from workspaces.models import Workspace, WorkspaceAgent
+
+pytestmark = pytest.mark.timeout(120)
+
+
+class _App(BaseHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+    def _answer(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        if self.path.startswith("/base/redirect"):
+            self.send_response(302)
+            self.send_header("Location", "/base/landed?x=1")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        if self.path.startswith("/base/stream"):
+            self.send_response(200)
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Content-Type", "text/plain")
+            self.end_headers()
+            for i in range(50):
+                chunk = f"line {i}\n".encode()
+                self.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            self.wfile.write(b"0\r\n\r\n")
+            return
+        payload = json.dumps({"method": self.command, "path": self.path, "body": body.decode(),
+                              "headers": {k.lower(): v for k, v in self.headers.items()}}).encode()
+        self.send_response(201 if self.command == "POST" else 200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Set-Cookie", "app_cookie=yum; Path=/")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _answer
+
+
+@pytest.fixture
+def app_server():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _App)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+@pytest.fixture
+def ws_server():
+    def echo(ws):
+        for message in ws:
+            ws.send(message.upper() if isinstance(message, str) else message[::-1])
+
+    with serve(echo, "127.0.0.1", 0) as server:
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        yield server.socket.getsockname()[1]
+
+
+@pytest.fixture
+def apps_agent(portal, run_agent, member, org, tmp_path, app_server, ws_server):
+    agent = make_agent(member, org, "tok-apps-1", directory=str(tmp_path), apps=[
+        {"slug": "private", "url": f"http://localhost:{app_server}/base", "sharing_level": "owner"},
+        {"slug": "team", "url": f"http://127.0.0.1:{app_server}/base", "sharing_level": "authenticated"},
+        {"slug": "open", "url": f"http://127.0.0.1:{app_server}/base/", "sharing_level": "public"},
+        {"slug": "ws", "url": f"http://127.0.0.1:{ws_server}", "sharing_level": "owner"},
+    ])
+    run_agent(portal, "tok-apps-1")
+    wait_for(lambda: WorkspaceAgent.objects.get(pk=agent.pk).lifecycle_state == "ready", message="ready")
+    wait_for(lambda: _relay_up(portal, agent, member), message="relay up")
+    return agent
+
+
+def _url(portal, agent, slug, rest="", named=True):
+    ws = agent.resource.build.workspace
+    target = f"{ws.name}.{agent.name}" if named else ws.name
+    return f"{portal}/@{ws.owner.username}/{target}/apps/{slug}/{rest}"
+
+
+def _set_cap(agent, level):
+    template = agent.resource.build.workspace.template
+    template.max_port_share_level = level
+    template.save()
+
+
+def test_owner_reaches_own_app_with_everything_forwarded(portal, apps_agent, member):
+    token = issue_token_for_tests(member)
+    cache.clear()
+    got = requests.get(_url(portal, apps_agent, "private", "some/path?q=1"),
+                       headers={"Coder-Session-Token": token, "X-Custom": "kept"},
+                       cookies={"coder_session_token": token, "sessionid": "secret", "mine": "kept"}, timeout=30)
+    assert got.status_code == 200, got.text
+    seen = got.json()
+    assert seen["path"] == "/base/some/path?q=1"
+    assert seen["headers"]["x-custom"] == "kept"
+    assert "coder-session-token" not in seen["headers"]
+    assert seen["headers"]["cookie"] == "mine=kept"
+    assert seen["headers"]["host"] == f"localhost:{seen['headers']['host'].split(':')[1]}"
+    assert seen["headers"]["x-forwarded-prefix"].endswith("/apps/private")
+    assert got.cookies.get("app_cookie") == "yum"
+    assert Workspace.objects.get(pk=apps_agent.resource.build.workspace_id).last_used_at is not None
+
+    # The workspace has one agent: its name may be left out.
+    posted = requests.post(_url(portal, apps_agent, "private", "form", named=False), data=b"x" * 300_000,
+                           headers={"Coder-Session-Token": token}, timeout=30)
+    assert posted.status_code == 201 and posted.json()["body"] == "x" * 300_000
+    assert posted.json()["method"] == "POST"
+
+    redirected = requests.get(_url(portal, apps_agent, "private", "redirect"), headers={"Coder-Session-Token": token},
+                              allow_redirects=False, timeout=30)
+    assert redirected.status_code == 302
+    assert redirected.headers["Location"].endswith("/apps/private/landed?x=1")
+    assert redirected.headers["Location"].startswith("/@member/")
+
+    streamed = requests.get(_url(portal, apps_agent, "private", "stream"), headers={"Coder-Session-Token": token},
+                            timeout=30)
+    assert streamed.text.splitlines() == [f"line {i}" for i in range(50)]
+
+    bare = requests.get(_url(portal, apps_agent, "private").rstrip("/"), headers={"Coder-Session-Token": token},
+                        allow_redirects=False, timeout=30)
+    assert bare.status_code == 302 and bare.headers["Location"].endswith("/apps/private/")
+
+
+def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider, owner):
+    _set_cap(apps_agent, "public")
+    for user in (org_admin, outsider):
+        got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
+                           headers={"Coder-Session-Token": issue_token_for_tests(user)})
+        assert got.status_code == 404
+        missing = requests.get(_url(portal, apps_agent, "nope"), timeout=30,
+                               headers={"Coder-Session-Token": issue_token_for_tests(user)})
+        assert missing.status_code == 404
+    # Site owners may connect to others' apps (unless CODER_DISABLE_OWNER_WORKSPACE_ACCESS).
+    got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
+                       headers={"Coder-Session-Token": issue_token_for_tests(owner)})
+    assert got.status_code == 200
+    # Anonymous: asked to log in, whether the app exists or not.
+    for slug in ("private", "nope"):
+        anonymous = requests.get(_url(portal, apps_agent, slug), allow_redirects=False, timeout=30)
+        assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login?next=")
+
+
+def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, outsider):
+    outsider_headers = {"Coder-Session-Token": issue_token_for_tests(outsider)}
+    _set_cap(apps_agent, "owner")  # the default: nothing is shared
+    assert requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30).status_code == 404
+    assert requests.get(_url(portal, apps_agent, "open"), allow_redirects=False, timeout=30).status_code == 302
+
+    _set_cap(apps_agent, "authenticated")
+    assert requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30).status_code == 200
+    assert requests.get(_url(portal, apps_agent, "open"), allow_redirects=False, timeout=30).status_code == 302
+    assert requests.get(_url(portal, apps_agent, "open"), headers=outsider_headers, timeout=30).status_code == 200
+
+    _set_cap(apps_agent, "public")
+    anonymous = requests.get(_url(portal, apps_agent, "open", "x"), timeout=30)
+    assert anonymous.status_code == 200 and anonymous.json()["path"] == "/base/x"
+    assert requests.get(_url(portal, apps_agent, "team"), allow_redirects=False, timeout=30).status_code == 302
+
+
+def test_websocket_through_the_proxy(portal, apps_agent, member, outsider):
+    url = _url(portal, apps_agent, "ws", "echo").replace("http://", "ws://")
+    with connect(url, additional_headers={"Coder-Session-Token": issue_token_for_tests(member)},
+                 open_timeout=20) as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=20) == "HELLO"
+        ws.send(b"\x01\x02\x03")
+        assert ws.recv(timeout=20) == b"\x03\x02\x01"
+        ws.send("x" * 200_000)
+        assert ws.recv(timeout=20) == "X" * 200_000
+    with connect(url, additional_headers={"Coder-Session-Token": issue_token_for_tests(outsider)},
+                 open_timeout=20) as ws:
+        with pytest.raises(Exception) as refused:
+            ws.recv(timeout=20)
+        assert "4404" in str(refused.value)
+
+
+def test_app_health_in_agent_json(portal, apps_agent, member, api_client):
+    from workspaces.models import WorkspaceApp
+
+    WorkspaceApp.objects.filter(agent=apps_agent, slug="private").update(health="healthy")
+    client = api_client
+    client.credentials(HTTP_CODER_SESSION_TOKEN=issue_token_for_tests(member))
+    body = client.get(f"/api/v2/workspaceagents/{apps_agent.pk}").json()
+    assert {a["slug"]: a["health"] for a in body["apps"]}["private"] == "healthy"

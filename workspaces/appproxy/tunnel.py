@@ -1,0 +1,73 @@
+"""A TCP connection into a workspace over the agent's relay, for code that is not a
+websocket consumer (the app proxy): a channel of its own on the channel layer receives
+what the agent's relay consumer sends back (`relay.opened`, `relay.data`, `relay.closed`)."""
+from __future__ import annotations
+
+import asyncio
+import base64
+import uuid
+
+from channels.layers import get_channel_layer
+
+from workspaces.terminal.protocol import agent_group, send_patiently
+
+OPEN_TIMEOUT_SECONDS = 15
+
+
+class TunnelError(Exception):
+    """The agent did not answer (not connected) or could not reach the port."""
+
+
+class RelayTunnel:
+    def __init__(self, agent_id, host: str, port: int):
+        self.agent_id, self.host, self.port = agent_id, host, port
+        self.stream = str(uuid.uuid4())
+        self.layer = get_channel_layer()
+        self.channel = ""
+        self.relay = None
+        self.closed = False
+
+    async def open(self, timeout: float = OPEN_TIMEOUT_SECONDS) -> "RelayTunnel":
+        self.channel = await self.layer.new_channel("app-proxy.")
+        await self.layer.group_send(agent_group(self.agent_id), {
+            "type": "relay.open", "stream": self.stream, "reply": self.channel,
+            "open": {"op": "open", "stream": self.stream, "kind": "tcp", "host": self.host, "port": self.port}})
+        try:
+            message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
+        except TimeoutError:
+            raise TunnelError("The workspace agent did not answer; is it connected?") from None
+        if message.get("type") != "relay.opened":
+            self.closed = True
+            raise TunnelError(message.get("error") or "The workspace agent could not connect to the app.")
+        self.relay = message["relay"]
+        return self
+
+    async def write(self, data: bytes) -> None:
+        if self.closed or not data:
+            return
+        if not await send_patiently(self.layer, self.relay, {
+                "type": "relay.input", "stream": self.stream, "data": base64.b64encode(data).decode()}):
+            await self.close()
+            raise TunnelError("The workspace agent stopped reading.")
+
+    async def read(self) -> bytes:
+        """The next bytes from the app; b"" once the connection is closed."""
+        if self.closed:
+            return b""
+        message = await self.layer.receive(self.channel)
+        if message.get("type") == "relay.data":
+            return base64.b64decode(message["data"])
+        if message.get("type") == "relay.closed":
+            self.closed = True
+        return b""
+
+    async def close(self) -> None:
+        if self.closed or self.relay is None:
+            self.closed = True
+            return
+        self.closed = True
+        try:
+            await self.layer.send(self.relay, {"type": "relay.control",
+                                               "message": {"op": "close", "stream": self.stream}})
+        except Exception:  # noqa: BLE001 - a full or gone relay: the agent ends the stream itself
+            pass
