@@ -31,6 +31,24 @@ ORG_WORKSPACE_CREATION_BAN = "organization-workspace-creation-ban"
 IMPLICIT_SITE_ROLE = MEMBER
 IMPLICIT_ORG_ROLE = ORG_MEMBER
 
+# Coder's CODER_DISABLE_OWNER_WORKSPACE_ACCESS: the owner role then grants, at site level,
+# everything except connecting to workspaces (ssh, application_connect). Those are not
+# negated — a site-level negative would also deny the owner's own workspaces, since the
+# higher level wins — they are simply not granted; the owner's own workspaces stay
+# reachable through the user-level permissions every organization member holds.
+_WORKSPACE_EXEC = ("ssh", "application_connect")
+
+
+def owner_site_permissions_without_workspace_exec() -> list[dict]:
+    out = []
+    for resource_type, actions in RESOURCES.items():
+        if resource_type in ("workspace", "workspace_dormant"):
+            out += perm(resource_type, *[a for a in actions if a not in _WORKSPACE_EXEC])
+        else:
+            out += all_of(resource_type)
+    return out
+
+
 _template_admin_perms = (
     all_of("template") + perm("file", "create", "read") + perm("workspace", "read")
     + all_of("provisioner_daemon") + perm("provisioner_jobs", "read") + perm("organization", "read")

@@ -46,6 +46,15 @@ SYSTEM = Subject(user_id=None, username="system", is_system=True)
 ANONYMOUS = Subject(user_id=None, username="")
 
 
+def _site_permissions(role) -> list:
+    from coderportal import config
+
+    if (role.builtin and role.name == builtin_roles.OWNER
+            and config.get_bool("CODER_DISABLE_OWNER_WORKSPACE_ACCESS")):
+        return builtin_roles.owner_site_permissions_without_workspace_exec()
+    return role.site_permissions
+
+
 def subject_for(user, token=None) -> Subject:
     """Build the subject of `user` in three queries (site roles, memberships+roles, groups)."""
     from django.db.models import Q
@@ -59,7 +68,7 @@ def subject_for(user, token=None) -> Subject:
     roles = list(Role.objects.filter(Q(site_users=user) | Q(name__in=implicit_names, organization=None)).distinct())
     org_member_role = next((r for r in roles if r.name == builtin_roles.IMPLICIT_ORG_ROLE and r.builtin), None)
     site = [r for r in roles if not r.is_org_role]
-    site_perms = tuple(p for r in site for p in _perms(r.site_permissions))
+    site_perms = tuple(p for r in site for p in _perms(_site_permissions(r)))
     site_user_perms = tuple(p for r in site for p in _perms(r.user_permissions))
 
     org_roles, org_perms, org_user_perms = {}, {}, {}

@@ -138,7 +138,7 @@ def test_owner_reaches_own_app_with_everything_forwarded(portal, apps_agent, mem
     assert bare.status_code == 302 and bare.headers["Location"].endswith("/apps/private/")
 
 
-def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider, owner):
+def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider, owner, monkeypatch):
     _set_cap(apps_agent, "public")
     for user in (org_admin, outsider):
         got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
@@ -151,6 +151,10 @@ def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider,
     got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
                        headers={"Coder-Session-Token": issue_token_for_tests(owner)})
     assert got.status_code == 200
+    monkeypatch.setenv("CODER_DISABLE_OWNER_WORKSPACE_ACCESS", "true")
+    got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
+                       headers={"Coder-Session-Token": issue_token_for_tests(owner)})
+    assert got.status_code == 404
     # Anonymous: asked to log in, whether the app exists or not.
     for slug in ("private", "nope"):
         anonymous = requests.get(_url(portal, apps_agent, slug), allow_redirects=False, timeout=30)
