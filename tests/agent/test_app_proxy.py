@@ -80,6 +80,7 @@ def apps_agent(portal, run_agent, member, org, tmp_path, app_server, ws_server):
         {"slug": "private", "url": f"http://localhost:{app_server}/base", "sharing_level": "owner"},
         {"slug": "team", "url": f"http://127.0.0.1:{app_server}/base", "sharing_level": "authenticated"},
         {"slug": "open", "url": f"http://127.0.0.1:{app_server}/base/", "sharing_level": "public"},
+        {"slug": "org", "url": f"http://127.0.0.1:{app_server}/base", "sharing_level": "organization"},
         {"slug": "ws", "url": f"http://127.0.0.1:{ws_server}", "sharing_level": "owner"},
     ])
     run_agent(portal, "tok-apps-1")
@@ -161,7 +162,7 @@ def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider,
         assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login?next=")
 
 
-def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, outsider):
+def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, outsider, org_admin):
     outsider_headers = {"Coder-Session-Token": issue_token_for_tests(outsider)}
     _set_cap(apps_agent, "owner")  # the default: nothing is shared
     assert requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30).status_code == 404
@@ -173,6 +174,10 @@ def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, 
     assert requests.get(_url(portal, apps_agent, "open"), headers=outsider_headers, timeout=30).status_code == 200
 
     _set_cap(apps_agent, "public")
+    # `organization`: members of the workspace's organization only.
+    assert requests.get(_url(portal, apps_agent, "org"), headers=outsider_headers, timeout=30).status_code == 404
+    assert requests.get(_url(portal, apps_agent, "org"), timeout=30, headers={
+        "Coder-Session-Token": issue_token_for_tests(org_admin)}).status_code == 200
     anonymous = requests.get(_url(portal, apps_agent, "open", "x"), timeout=30)
     assert anonymous.status_code == 200 and anonymous.json()["path"] == "/base/x"
     assert requests.get(_url(portal, apps_agent, "team"), allow_redirects=False, timeout=30).status_code == 302

@@ -3,6 +3,7 @@
 - `owner`: those allowed `application_connect` on the workspace (its owner, site owners
   unless `CODER_DISABLE_OWNER_WORKSPACE_ACCESS`); anyone else gets 404, as if the app did
   not exist;
+- `organization`: members of the workspace's organization;
 - `authenticated`: any logged-in user of the deployment;
 - `public`: anyone, anonymous too.
 
@@ -18,7 +19,7 @@ from urllib.parse import urlsplit
 from accounts import rbac
 from workspaces.models import Workspace, WorkspaceAgent, WorkspaceApp
 
-LEVELS = ["owner", "authenticated", "public"]
+LEVELS = ["owner", "organization", "authenticated", "public"]  # narrowest first
 
 
 class LoginRequired(Exception):
@@ -72,7 +73,11 @@ def resolve(user, username: str, target: str, slug: str) -> Target:
     if level != "public":
         if user is None:
             raise LoginRequired()
-        if level == "owner" and not rbac.can(rbac.subject_for(user), rbac.Action.APPLICATION_CONNECT, workspace):
+        subject = rbac.subject_for(user)
+        if level == "owner" and not rbac.can(subject, rbac.Action.APPLICATION_CONNECT, workspace):
+            raise rbac.NotFound()
+        if level == "organization" and not (workspace.organization_id in subject.org_ids or rbac.can(
+                subject, rbac.Action.APPLICATION_CONNECT, workspace)):
             raise rbac.NotFound()
     url = urlsplit(app.url)
     scheme = url.scheme or "http"
