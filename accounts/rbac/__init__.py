@@ -8,7 +8,7 @@
     can_any(subject, action, resource_type)        # may the subject do it to *some* object?
 """
 from .assign import assignable_roles, can_assign
-from .engine import Forbidden, NotFound, authorize, can, capabilities, decide
+from .engine import Forbidden, NotFound, authorize, can, capabilities, decide, scope_permits
 from .objects import Descriptor, RbacObject, register, to_object
 from .policy import RESOURCES, Action
 from .queryset import filter_queryset
@@ -23,6 +23,8 @@ def can_any(subject: Subject, action: str, resource_type: str) -> bool:
     if subject.user_id is None:
         return False
     action = str(action)
+    if not scope_permits(subject, resource_type, action):
+        return False
     site = decide(subject.site_perms, resource_type, action)
     if site is not None:
         return site

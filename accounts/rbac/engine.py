@@ -46,6 +46,18 @@ def acl_allows(subject: Subject, obj: RbacObject, action: str) -> bool:
     return any(g in subject.group_ids and grants(acts) for g, acts in obj.acl_groups.items())
 
 
+# What a token's scope lets it do at most (intersected with the user's roles, as in Coder).
+SCOPE_ALLOWS: dict[str, frozenset[tuple[str, str]]] = {
+    "application_connect": frozenset({("workspace", "application_connect")}),
+}
+
+
+def scope_permits(subject: Subject, resource_type: str, action: str) -> bool:
+    if subject.scope in ("all", "", None):
+        return True
+    return (resource_type, action) in SCOPE_ALLOWS.get(subject.scope, frozenset())
+
+
 def can(subject: Subject, action: str, obj) -> bool:
     if subject.is_system:
         return True
@@ -53,6 +65,8 @@ def can(subject: Subject, action: str, obj) -> bool:
         return False
     obj = to_object(obj)
     action = str(action)
+    if not scope_permits(subject, obj.type, action):
+        return False
     decision = decide(subject.site_perms, obj.type, action)
     if decision is not None:
         return decision

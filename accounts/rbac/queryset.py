@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .engine import decide, user_level_perms
+from .engine import decide, scope_permits, user_level_perms
 from .objects import descriptor_for
 from .subject import Subject
 
@@ -22,6 +22,8 @@ def filter_queryset(subject: Subject, action: str, queryset):
         return queryset.none()
     action = str(action)
     d = descriptor_for(queryset.model)
+    if not scope_permits(subject, d.type, action):
+        return queryset.none()
     site = decide(subject.site_perms, d.type, action)
     if site is True:
         return queryset
