@@ -208,3 +208,21 @@ def test_app_health_in_agent_json(portal, apps_agent, member, api_client):
     client.credentials(HTTP_CODER_SESSION_TOKEN=issue_token_for_tests(member))
     body = client.get(f"/api/v2/workspaceagents/{apps_agent.pk}").json()
     assert {a["slug"]: a["health"] for a in body["apps"]}["private"] == "healthy"
+
+
+def test_agent_not_connected_is_502(portal, member, org):
+    agent = make_agent(member, org, "tok-apps-off", apps=[
+        {"slug": "app", "url": "http://127.0.0.1:1/", "sharing_level": "owner"}])
+    got = requests.get(_url(portal, agent, "app"), headers={"Coder-Session-Token": issue_token_for_tests(member)},
+                       timeout=30)
+    assert got.status_code == 502 and "not connected" in got.text
+
+
+def test_several_agents_need_the_agent_name(portal, apps_agent, member):
+    from workspaces.models import WorkspaceAgent as Agent
+
+    Agent.objects.create(resource=apps_agent.resource, name="second", auth_token_hash="0" * 64)
+    headers = {"Coder-Session-Token": issue_token_for_tests(member)}
+    assert requests.get(_url(portal, apps_agent, "private", named=False), headers=headers,
+                        timeout=30).status_code == 404
+    assert requests.get(_url(portal, apps_agent, "private"), headers=headers, timeout=30).status_code == 200

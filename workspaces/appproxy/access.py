@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from accounts import rbac
+from workspaces.api.serializers.agents import agent_status
 from workspaces.models import Workspace, WorkspaceAgent, WorkspaceApp
 
 LEVELS = ["owner", "organization", "authenticated", "public"]  # narrowest first
@@ -35,6 +36,7 @@ class Target:
     port: int
     base_path: str  # the app URL's path, without its trailing slash
     scheme: str
+    connected: bool  # the agent's status; a disconnected agent cannot carry the request
 
 
 def effective_level(app: WorkspaceApp, cap: str) -> str:
@@ -83,7 +85,7 @@ def resolve(user, username: str, target: str, slug: str) -> Target:
     scheme = url.scheme or "http"
     port = url.port or (443 if scheme == "https" else 80)
     return Target(workspace=workspace, agent=agent, app=app, host=url.hostname or "127.0.0.1", port=port,
-                  base_path=url.path.rstrip("/"), scheme=scheme)
+                  base_path=url.path.rstrip("/"), scheme=scheme, connected=agent_status(agent) == "connected")
 
 
 def user_from_request(request):

@@ -99,6 +99,9 @@ async def app_proxy(request, username: str, target: str, slug: str, rest: str | 
     if rest is None:  # Coder redirects the bare app path to the app's root
         query = request.META.get("QUERY_STRING", "")
         return HttpResponseRedirect(prefix + "/" + (f"?{query}" if query else ""))
+    if not app_target.connected:
+        return HttpResponse("Failed to reach the app: the workspace agent is not connected.", status=502,
+                            content_type="text/plain")
     await activity.arecord_activity(app_target.workspace.pk)
     tunnel = RelayTunnel(app_target.agent.pk, app_target.host, app_target.port)
     try:

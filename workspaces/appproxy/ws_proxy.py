@@ -36,6 +36,8 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
             return await self._refuse(4401)
         except rbac.NotFound:
             return await self._refuse(4404)
+        if not target.connected:
+            return await self._refuse(4502)
         await activity.arecord_activity(target.workspace.pk)
         self.tunnel = RelayTunnel(target.agent.pk, target.host, target.port)
         try:
@@ -53,7 +55,7 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
         client = (self.scope.get("client") or ["", 0])[0]
         host = dict(client_headers).get("host", "")
         for name, value in upstream_headers(client_headers, target=target, prefix=prefix, client=client,
-                                            proto="http", host=host):
+                                            proto="https" if self.scope.get("scheme") == "wss" else "http", host=host):
             if name.lower() not in ("host", "origin") and name.lower() not in request.headers:
                 request.headers[name] = value
         self.protocol.send_request(request)
