@@ -226,3 +226,30 @@ def test_several_agents_need_the_agent_name(portal, apps_agent, member):
     assert requests.get(_url(portal, apps_agent, "private", named=False), headers=headers,
                         timeout=30).status_code == 404
     assert requests.get(_url(portal, apps_agent, "private"), headers=headers, timeout=30).status_code == 200
+
+
+def test_https_app_with_a_self_signed_certificate(portal, run_agent, member, org, tmp_path):
+    import ssl
+    import subprocess
+
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj",
+                    "/CN=localhost", "-keyout", str(tmp_path / "key.pem"), "-out", str(tmp_path / "cert.pem")],
+                   check=True, capture_output=True)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _App)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        agent = make_agent(member, org, "tok-apps-tls", apps=[
+            {"slug": "tls", "url": f"https://localhost:{server.server_address[1]}/base", "sharing_level": "owner"}])
+        run_agent(portal, "tok-apps-tls")
+        wait_for(lambda: _relay_up(portal, agent, member), message="relay up")
+        headers = {"Coder-Session-Token": issue_token_for_tests(member)}
+        got = requests.get(_url(portal, agent, "tls", "secure?a=b"), headers=headers, timeout=30)
+        assert got.status_code == 200, got.text
+        assert got.json()["path"] == "/base/secure?a=b"
+        posted = requests.post(_url(portal, agent, "tls", "up"), data=b"y" * 200_000, headers=headers, timeout=30)
+        assert posted.json()["body"] == "y" * 200_000
+    finally:
+        server.shutdown()

@@ -21,7 +21,7 @@ from django.views.decorators.csrf import csrf_exempt
 from accounts import rbac
 from coderportal.api.authentication import SESSION_TOKEN_COOKIE
 from workspaces.appproxy.access import LoginRequired, Target, resolve, user_from_request
-from workspaces.appproxy.tunnel import RelayTunnel, TunnelError
+from workspaces.appproxy.tunnel import RelayTunnel, TlsTunnel, TunnelError, open_tunnel
 from workspaces.services import activity
 
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
@@ -103,9 +103,8 @@ async def app_proxy(request, username: str, target: str, slug: str, rest: str | 
         return HttpResponse("Failed to reach the app: the workspace agent is not connected.", status=502,
                             content_type="text/plain")
     await activity.arecord_activity(app_target.workspace.pk)
-    tunnel = RelayTunnel(app_target.agent.pk, app_target.host, app_target.port)
     try:
-        await tunnel.open()
+        tunnel = await open_tunnel(app_target.agent.pk, app_target.host, app_target.port, app_target.scheme)
     except TunnelError as exc:
         return HttpResponse(f"Failed to reach the app: {exc}", status=502, content_type="text/plain")
     try:
@@ -115,7 +114,7 @@ async def app_proxy(request, username: str, target: str, slug: str, rest: str | 
         return HttpResponse(f"Bad answer from the app: {exc}", status=502, content_type="text/plain")
 
 
-async def _exchange(request, tunnel: RelayTunnel, app_target: Target, prefix: str, rest: str):
+async def _exchange(request, tunnel: RelayTunnel | TlsTunnel, app_target: Target, prefix: str, rest: str):
     conn = h11.Connection(h11.CLIENT)
     path = app_target.base_path + "/" + rest
     if request.META.get("QUERY_STRING"):

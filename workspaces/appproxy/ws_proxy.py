@@ -17,12 +17,12 @@ from accounts import rbac
 from coderportal.ws_auth import scope_user
 from workspaces.appproxy.access import LoginRequired, resolve
 from workspaces.appproxy.http_proxy import upstream_headers
-from workspaces.appproxy.tunnel import RelayTunnel, TunnelError
+from workspaces.appproxy.tunnel import RelayTunnel, TlsTunnel, TunnelError, open_tunnel
 from workspaces.services import activity
 
 
 class AppWebsocketProxy(AsyncWebsocketConsumer):
-    tunnel: RelayTunnel | None = None
+    tunnel: RelayTunnel | TlsTunnel | None = None
     pump: asyncio.Task | None = None
 
     async def websocket_connect(self, message):
@@ -39,9 +39,8 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
         if not target.connected:
             return await self._refuse(4502)
         await activity.arecord_activity(target.workspace.pk)
-        self.tunnel = RelayTunnel(target.agent.pk, target.host, target.port)
         try:
-            await self.tunnel.open()
+            self.tunnel = await open_tunnel(target.agent.pk, target.host, target.port, target.scheme)
         except TunnelError:
             return await self._refuse(4502)
         prefix = f"/@{kwargs['username']}/{kwargs['target']}/apps/{kwargs['slug']}"
