@@ -116,6 +116,9 @@ def test_owner_reaches_own_app_with_everything_forwarded(portal, apps_agent, mem
     assert seen["headers"]["host"] == f"localhost:{seen['headers']['host'].split(':')[1]}"
     assert seen["headers"]["x-forwarded-prefix"].endswith("/apps/private")
     assert got.cookies.get("app_cookie") == "yum"
+    assert "Content-Security-Policy" not in got.headers  # the owner's own app: not sandboxed
+    by_cookie = requests.get(_url(portal, apps_agent, "private"), cookies={"coder_session_token": token}, timeout=30)
+    assert by_cookie.status_code == 200 and "cookie" not in by_cookie.json()["headers"]
     assert Workspace.objects.get(pk=apps_agent.resource.build.workspace_id).last_used_at is not None
 
     # The workspace has one agent: its name may be left out.
@@ -169,7 +172,10 @@ def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, 
     assert requests.get(_url(portal, apps_agent, "open"), allow_redirects=False, timeout=30).status_code == 302
 
     _set_cap(apps_agent, "authenticated")
-    assert requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30).status_code == 200
+    shared = requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30)
+    assert shared.status_code == 200
+    # Opened only thanks to sharing: sandboxed, so the page can't use the portal's origin.
+    assert shared.headers["Content-Security-Policy"].startswith("sandbox")
     assert requests.get(_url(portal, apps_agent, "open"), allow_redirects=False, timeout=30).status_code == 302
     assert requests.get(_url(portal, apps_agent, "open"), headers=outsider_headers, timeout=30).status_code == 200
 

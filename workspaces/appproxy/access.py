@@ -37,6 +37,9 @@ class Target:
     base_path: str  # the app URL's path, without its trailing slash
     scheme: str
     connected: bool  # the agent's status; a disconnected agent cannot carry the request
+    # Opened only thanks to its sharing level (the viewer may not connect to the workspace):
+    # the page is sandboxed, see http_proxy.
+    shared_view: bool = False
 
 
 def effective_level(app: WorkspaceApp, cap: str) -> str:
@@ -72,20 +75,21 @@ def resolve(user, username: str, target: str, slug: str) -> Target:
         raise rbac.NotFound()
     workspace, agent, app = found
     level = effective_level(app, workspace.template.max_port_share_level)
+    subject = rbac.subject_for(user) if user is not None else None
+    may_connect = subject is not None and rbac.can(subject, rbac.Action.APPLICATION_CONNECT, workspace)
     if level != "public":
         if user is None:
             raise LoginRequired()
-        subject = rbac.subject_for(user)
-        if level == "owner" and not rbac.can(subject, rbac.Action.APPLICATION_CONNECT, workspace):
+        if level == "owner" and not may_connect:
             raise rbac.NotFound()
-        if level == "organization" and not (workspace.organization_id in subject.org_ids or rbac.can(
-                subject, rbac.Action.APPLICATION_CONNECT, workspace)):
+        if level == "organization" and not (may_connect or workspace.organization_id in subject.org_ids):
             raise rbac.NotFound()
     url = urlsplit(app.url)
     scheme = url.scheme or "http"
     port = url.port or (443 if scheme == "https" else 80)
     return Target(workspace=workspace, agent=agent, app=app, host=url.hostname or "127.0.0.1", port=port,
-                  base_path=url.path.rstrip("/"), scheme=scheme, connected=agent_status(agent) == "connected")
+                  base_path=url.path.rstrip("/"), scheme=scheme, connected=agent_status(agent) == "connected",
+                  shared_view=not may_connect)
 
 
 def user_from_request(request):

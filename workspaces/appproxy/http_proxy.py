@@ -24,6 +24,10 @@ from workspaces.appproxy.access import LoginRequired, Target, resolve, user_from
 from workspaces.appproxy.tunnel import RelayTunnel, TlsTunnel, TunnelError, open_tunnel
 from workspaces.services import activity
 
+# Path-based apps share the portal's origin: a page of someone else's app could otherwise
+# call the portal API with the viewer's cookies. Pages opened only thanks to a sharing level
+# therefore run sandboxed (an opaque origin: no portal cookies, no same-origin API access).
+SHARED_VIEW_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 CHUNK = 65536
@@ -175,4 +179,7 @@ async def _exchange(request, tunnel: RelayTunnel | TlsTunnel, app_target: Target
         if name.lower() == "location":
             value = rewrite_location(value, app_target, prefix)
         response[name] = value
+    if app_target.shared_view:
+        own = response.get("Content-Security-Policy")
+        response["Content-Security-Policy"] = f"{own}, {SHARED_VIEW_CSP}" if own else SHARED_VIEW_CSP
     return response
