@@ -98,6 +98,21 @@ def ws_connect(client: Client, path: str):
     return connect(base + path, additional_headers={TOKEN_HEADER: client.token}, open_timeout=15, max_size=None)
 
 
+def read_available(fd: int, limit: int = 1 << 20) -> bytes:
+    """What is readable now (waiting for the first bytes), up to `limit`: bulk transfers go out
+    in few large relay messages — each message has a fixed cost on every hop — while a
+    single keystroke still leaves at once."""
+    import select
+
+    data = os.read(fd, 262144)
+    while data and len(data) < limit and select.select([fd], [], [], 0)[0]:
+        more = os.read(fd, limit - len(data))
+        if not more:
+            break
+        data += more
+    return data
+
+
 def bridge(ws, read, write) -> None:
     """Copy `read()` chunks into the websocket and its frames out through `write`, until either ends."""
     def upstream():
@@ -161,7 +176,7 @@ def ssh(args) -> int:
         _, agent = resolve_agent(client, args.workspace)
         wait_for_agent(client, agent, args.wait)
         with ws_connect(client, f"/api/v2/workspaceagents/{agent['id']}/ssh") as ws:
-            bridge(ws, lambda: os.read(0, 65536), lambda data: (os.write(1, data)))
+            bridge(ws, lambda: read_available(0), lambda data: (os.write(1, data)))
         return 0
     _, agent = resolve_agent(client, args.workspace)  # fail early, with a clear message
     wait_for_agent(client, agent, args.wait)

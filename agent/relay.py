@@ -34,7 +34,7 @@ class TcpStream:
     def _pump(self) -> None:
         while True:
             try:
-                data = self.sock.recv(65536)
+                data = self.sock.recv(1 << 20)  # all that is queued: fewer, larger relay messages
             except OSError:
                 data = b""
             if not data:

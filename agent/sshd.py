@@ -243,7 +243,7 @@ class SshStream:
     def _pump_out(self) -> None:
         while True:
             try:
-                data = self.outer.recv(65536)
+                data = self.outer.recv(1 << 20)  # all that is queued: fewer, larger relay messages
             except OSError:
                 data = b""
             if not data:
