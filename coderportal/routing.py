@@ -1,7 +1,7 @@
 """Websocket routes, collected from the apps (same paths as their HTTP twins)."""
 from templates_app.api.routing import websocket_urlpatterns as template_ws
 from workspaces.agentapi.routing import websocket_urlpatterns as agent_ws
-from workspaces.appproxy.routing import websocket_urlpatterns as app_ws
 from workspaces.api.routing import websocket_urlpatterns as workspace_ws
+from workspaces.appproxy.routing import websocket_urlpatterns as app_ws
 
 websocket_urlpatterns: list = [*template_ws, *workspace_ws, *agent_ws, *app_ws]
