@@ -20,6 +20,7 @@ from websockets.sync.client import connect
 
 from .client import TOKEN_HEADER
 from .ptys import PtyManager
+from .sockets import pump, send_or_close
 
 PING_SECONDS = 10
 
@@ -29,24 +30,10 @@ class TcpStream:
         self.sock = socket.create_connection((host or "127.0.0.1", port), timeout=10)
         self.sock.settimeout(None)
         self.sink, self.on_close = sink, on_close
-        threading.Thread(target=self._pump, daemon=True).start()
-
-    def _pump(self) -> None:
-        while True:
-            try:
-                data = self.sock.recv(1 << 20)  # all that is queued: fewer, larger relay messages
-            except OSError:
-                data = b""
-            if not data:
-                break
-            self.sink(data)
-        self.on_close()
+        threading.Thread(target=pump, args=(self.sock, self.sink, self.on_close), daemon=True).start()
 
     def write(self, data: bytes) -> None:
-        try:
-            self.sock.sendall(data)
-        except OSError:
-            self.close()
+        send_or_close(self.sock, data, self.close)
 
     def close(self) -> None:
         try:

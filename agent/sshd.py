@@ -19,6 +19,7 @@ import threading
 import paramiko
 
 from .ptys import default_shell
+from .sockets import pump, send_or_close
 
 _host_key = None
 _host_key_lock = threading.Lock()
@@ -223,7 +224,7 @@ class SshStream:
 
         self.transport.set_subsystem_handler("sftp", SFTPSubsystem, LocalSFTP)
         self.server = _Server(self)
-        threading.Thread(target=self._pump_out, daemon=True).start()
+        threading.Thread(target=pump, args=(self.outer, self.sink, self.on_close), daemon=True).start()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -240,22 +241,8 @@ class SshStream:
             if sock is not None:
                 threading.Thread(target=_forward, args=(channel, sock), daemon=True).start()
 
-    def _pump_out(self) -> None:
-        while True:
-            try:
-                data = self.outer.recv(1 << 20)  # all that is queued: fewer, larger relay messages
-            except OSError:
-                data = b""
-            if not data:
-                break
-            self.sink(data)
-        self.on_close()
-
     def write(self, data: bytes) -> None:
-        try:
-            self.outer.sendall(data)
-        except OSError:
-            self.close()
+        send_or_close(self.outer, data, self.close)
 
     def close(self) -> None:
         self.transport.close()
