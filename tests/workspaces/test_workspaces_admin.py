@@ -195,3 +195,13 @@ def test_build_page_logs_and_state(owner, member, workspaces):
     assert browser(member).get(state_url).status_code == 404
     assert browser(member).get(f"/admin/workspaces/workspacebuild/{workspaces['boss'].latest_build_id}/change/") \
         .status_code == 404
+
+
+def test_workspace_page_links_to_the_web_terminal(owner, workspaces):
+    from workspaces.models import WorkspaceAgent
+
+    workspace = workspaces["mine"]
+    agent = WorkspaceAgent.objects.filter(resource__build_id=workspace.latest_build_id).first()
+    assert agent is not None
+    page = browser(owner).get(f"/admin/workspaces/workspace/{workspace.pk}/change/").content.decode()
+    assert f"/@{workspace.owner.username}/{workspace.name}.{agent.name}/terminal" in page

@@ -56,9 +56,9 @@ class WorkspaceAdmin(RbacAdminMixin, admin.ModelAdmin):
     search_fields = ("name", "owner__username", "template__name")
     list_select_related = ("owner", "organization", "template", "latest_build__job")
     actions = ("start", "stop", "restart", "update", "delete")
-    fields = ("name", "owner", "organization", "template", "status", "latest_build_link", "autostart_schedule",
-              "ttl_ms", "automatic_updates", "favorite", "last_used_at", "deleted", "created_at")
-    readonly_fields = ("owner", "organization", "template", "status", "latest_build_link", "favorite",
+    fields = ("name", "owner", "organization", "template", "status", "latest_build_link", "connect",
+              "autostart_schedule", "ttl_ms", "automatic_updates", "favorite", "last_used_at", "deleted", "created_at")
+    readonly_fields = ("owner", "organization", "template", "status", "latest_build_link", "connect", "favorite",
                        "last_used_at", "deleted", "created_at")
 
     # --- columns ---------------------------------------------------------------------------
@@ -80,6 +80,21 @@ class WorkspaceAdmin(RbacAdminMixin, admin.ModelAdmin):
         url = reverse("admin:workspaces_workspacebuild_change", args=[obj.latest_build_id])
         return format_html('<a href="{}">#{} {}</a>', url, obj.latest_build.build_number,
                            obj.latest_build.transition)
+
+    @admin.display(description="connect")
+    def connect(self, obj):
+        """Web terminal links for the latest build's agents (the page checks `ssh` itself)."""
+        from django.utils.html import format_html, format_html_join
+
+        from workspaces.models import WorkspaceAgent
+
+        if not obj.latest_build_id or obj.deleted:
+            return "—"
+        agents = WorkspaceAgent.objects.filter(resource__build_id=obj.latest_build_id).order_by("name")
+        links = format_html_join(" ", '<a href="{}" target="_blank">Terminal ({})</a>', (
+            (reverse("web-terminal", args=[obj.owner.username, f"{obj.name}.{agent.name}"]), agent.name)
+            for agent in agents))
+        return links or format_html("{}", "no agent")
 
     def get_actions(self, request):
         actions = super().get_actions(request)
