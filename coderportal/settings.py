@@ -149,7 +149,10 @@ CELERY_BEAT_SCHEDULE: dict = {
 }
 
 if REDIS_URL:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.core.RedisChannelLayer",
+    # The pub/sub layer: relay streams (terminal, SSH, app proxy) receive on per-connection
+    # channels from several tasks at once, which the list-based layer's shared receive loses
+    # messages under (the app proxy stalled after its first message).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
                                   "CONFIG": {"hosts": [REDIS_URL]}}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:

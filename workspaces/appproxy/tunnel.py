@@ -29,15 +29,22 @@ class RelayTunnel:
 
     async def open(self, timeout: float = OPEN_TIMEOUT_SECONDS) -> "RelayTunnel":
         self.channel = await self.layer.new_channel("app-proxy.")
+        # One long-lived receive loop per tunnel, as a consumer has: the Redis layer shares one
+        # blocking pop among a process's channels, and receives started and abandoned per read
+        # (or cancelled by a timeout) can strand messages.
+        self.inbox: asyncio.Queue = asyncio.Queue()
+        self.receiver = asyncio.ensure_future(self._receive_loop())
         await self.layer.group_send(agent_group(self.agent_id), {
             "type": "relay.open", "stream": self.stream, "reply": self.channel,
             "open": {"op": "open", "stream": self.stream, "kind": "tcp", "host": self.host, "port": self.port}})
         try:
-            message = await asyncio.wait_for(self.layer.receive(self.channel), timeout)
+            message = await asyncio.wait_for(self.inbox.get(), timeout)
         except TimeoutError:
+            self._stop_receiving()
             raise TunnelError("The workspace agent did not answer; is it connected?") from None
         if message.get("type") != "relay.opened":
             self.closed = True
+            self._stop_receiving()
             raise TunnelError(message.get("error") or "The workspace agent could not connect to the app.")
         self.relay = message["relay"]
         return self
@@ -54,14 +61,25 @@ class RelayTunnel:
         """The next bytes from the app; b"" once the connection is closed."""
         if self.closed:
             return b""
-        message = await self.layer.receive(self.channel)
+        message = await self.inbox.get()
         if message.get("type") == "relay.data":
             return base64.b64decode(message["data"])
         if message.get("type") == "relay.closed":
             self.closed = True
+            self._stop_receiving()
         return b""
 
+    async def _receive_loop(self) -> None:
+        while True:
+            await self.inbox.put(await self.layer.receive(self.channel))
+
+    def _stop_receiving(self) -> None:
+        receiver = getattr(self, "receiver", None)
+        if receiver is not None and not receiver.done():
+            receiver.cancel()
+
     async def close(self) -> None:
+        self._stop_receiving()
         if self.closed or self.relay is None:
             self.closed = True
             return
