@@ -17,6 +17,7 @@ from accounts.models import Group, Organization, OrganizationMember, User
 from accounts.services import audit
 from accounts.services.audit import Actor
 from accounts.services.errors import Conflict, ValidationFailed
+from accounts.services.fields import descriptive_field_errors
 
 DEFAULT_ORGANIZATION_NAME = "coder"
 # Clients may address the default organization by this alias (codersdk.DefaultOrganization).
@@ -80,16 +81,8 @@ def _validate_fields(fields: dict) -> None:
     errors: dict[str, str] = {}
     if "name" in fields and (message := organization_name_error(fields["name"])):
         errors["name"] = message
-    display_name = fields.get("display_name")
-    if display_name:
-        if len(display_name) > DISPLAY_NAME_MAX:
-            errors["display_name"] = f"Display name must be at most {DISPLAY_NAME_MAX} characters."
-        elif display_name != display_name.strip():
-            errors["display_name"] = "Display name must not start or end with whitespace."
-    if len(fields.get("description") or "") > DESCRIPTION_MAX:
-        errors["description"] = f"Description must be at most {DESCRIPTION_MAX} characters."
-    if len(fields.get("icon") or "") > ICON_MAX:
-        errors["icon"] = f"Icon must be at most {ICON_MAX} characters."
+    descriptive_field_errors(fields, errors, display_name_max=DISPLAY_NAME_MAX, description_max=DESCRIPTION_MAX,
+                             icon_max=ICON_MAX)
     if errors:
         raise ValidationFailed("Validation failed.", errors)
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from accounts.services.fields import descriptive_field_errors
 from templates_app.models.templates import PortShareLevel
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$")
@@ -48,16 +49,8 @@ def name_error(name) -> str | None:
 def _text_errors(values: dict, errors: dict) -> None:
     if "name" in values and (message := name_error(values["name"])):
         errors["name"] = message
-    display_name = values.get("display_name")
-    if display_name:
-        if len(display_name) > DISPLAY_NAME_MAX:
-            errors["display_name"] = f"Display name must be at most {DISPLAY_NAME_MAX} characters."
-        elif display_name != display_name.strip():
-            errors["display_name"] = "Display name must not start or end with whitespace."
-    if len(values.get("description") or "") > DESCRIPTION_MAX:
-        errors["description"] = f"Description must be at most {DESCRIPTION_MAX} characters."
-    if len(values.get("icon") or "") > ICON_MAX:
-        errors["icon"] = f"Icon must be at most {ICON_MAX} characters."
+    descriptive_field_errors(values, errors, display_name_max=DISPLAY_NAME_MAX, description_max=DESCRIPTION_MAX,
+                             icon_max=ICON_MAX)
     if len(values.get("deprecation_message") or "") > DEPRECATION_MESSAGE_MAX:
         errors["deprecation_message"] = f"Deprecation message must be at most {DEPRECATION_MESSAGE_MAX} characters."
 
