@@ -1,6 +1,9 @@
 """Shared steps for workspace tests: templates from archives, run with the job runner inline."""
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from accounts.services.audit import Actor
 from templates_app.models import ProvisionerJob
 from templates_app.services import files as file_services
@@ -27,3 +30,28 @@ def create_template(actor: Actor, org, version, name="local"):
 
 def job_status(job) -> str:
     return ProvisionerJob.objects.get(pk=job.pk).status
+
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+def chatty_template(actor: Actor, org, settings, pause: int):
+    """The `chatty` test template (echo, sleep `pause`, echo) imported inline; afterwards jobs
+    go to the broker again, for a real worker to run."""
+    from tests.templates_app.archive_helpers import tar_of_dir
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    version = import_version(actor, org, tar_of_dir(TEMPLATES / "chatty"), variables={"pause": str(pause)})
+    template = create_template(actor, org, version, name="chatty")
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    return template
+
+
+def alive(pid: int) -> bool:
+    """Whether process `pid` exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split()[2] != "Z"

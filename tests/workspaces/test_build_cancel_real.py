@@ -10,9 +10,8 @@ import pytest
 
 from accounts.services.audit import Actor
 from templates_app.models import ProvisionerJob, ProvisionerJobLog
-from tests.templates_app.archive_helpers import tar_of_dir
 from tests.workers import start_worker, wait_for
-from tests.workspaces.helpers import create_template, import_version
+from tests.workspaces.helpers import chatty_template
 from workspaces.models import WorkspaceBuild
 from workspaces.services import workspaces as workspace_services
 
@@ -32,10 +31,7 @@ def job_processes() -> list[str]:
 
 def test_cancel_running_build_interrupts_terraform(client_for, owner, org, tmp_path, settings):
     actor = Actor.for_user(owner)
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    version = import_version(actor, org, tar_of_dir(TEMPLATES / "chatty"), variables={"pause": "60"})
-    template = create_template(actor, org, version, name="chatty")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    template = chatty_template(actor, org, settings, pause=60)
     worker = start_worker(tmp_path)
     try:
         workspace = workspace_services.create_workspace(actor=actor, organization=org, owner=owner, name="halt",

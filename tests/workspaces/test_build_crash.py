@@ -13,7 +13,7 @@ from templates_app.jobs import reaper
 from templates_app.models import ProvisionerJob, ProvisionerJobLog
 from tests.templates_app.archive_helpers import tar_of_dir
 from tests.workers import start_worker, wait_for
-from tests.workspaces.helpers import create_template, import_version
+from tests.workspaces.helpers import chatty_template, import_version
 from workspaces.models import WorkspaceBuild
 from workspaces.services import builds as build_services
 from workspaces.services import workspaces as workspace_services
@@ -31,10 +31,7 @@ def state_addresses(state: bytes) -> set[str]:
 
 def test_worker_killed_mid_build_keeps_partial_state(owner, org, tmp_path, settings, monkeypatch):
     actor = Actor.for_user(owner)
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    version = import_version(actor, org, tar_of_dir(TEMPLATES / "chatty"), variables={"pause": "20"})
-    template = create_template(actor, org, version, name="chatty")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    template = chatty_template(actor, org, settings, pause=20)
     worker = start_worker(tmp_path)
     try:
         workspace = workspace_services.create_workspace(actor=actor, organization=org, owner=owner, name="crashy",

@@ -3,14 +3,13 @@ template whose workspace is a process on this host: create → running (process 
 (process gone) → start (same agent token) → update to a new version → delete."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from accounts.services.audit import Actor
 from tests.templates_app.archive_helpers import tar_of, tar_of_dir
-from tests.workspaces.helpers import create_template, import_version
+from tests.workspaces.helpers import alive, create_template, import_version
 from workspaces.models import Workspace, WorkspaceAgent, WorkspaceBuild
 from workspaces.services import builds as build_services
 from workspaces.services import workspaces as workspace_services
@@ -41,15 +40,6 @@ data "coder_parameter" "size" {
 def tar_of_local_v2() -> bytes:
     """Version 2 of the local template: the same plus a `size` parameter."""
     return tar_of({"main.tf": (TEMPLATES / "local" / "main.tf").read_text() + SIZE_PARAMETER})
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split()[2] != "Z"
 
 
 def agent_pid(root: Path, workspace: Workspace) -> int | None:

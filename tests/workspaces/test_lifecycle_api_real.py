@@ -3,12 +3,12 @@ local template → import → template → workspace running (agent process up) 
 → start (same agent token) → update to a new active version → delete (everything destroyed)."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.templates_app.archive_helpers import tar_of, tar_of_dir
+from tests.workspaces.helpers import alive
 from tests.workspaces.test_builds_real import SIZE_PARAMETER
 from workspaces.models import WorkspaceAgent
 
@@ -19,15 +19,6 @@ TEMPLATES = Path(__file__).parent / "templates"
 @pytest.fixture(autouse=True)
 def eager(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = True
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split()[2] != "Z"
 
 
 def import_version(client, org, archive: bytes, root: Path, template_id=None) -> dict:

@@ -18,9 +18,8 @@ from accounts.services import tokens
 from accounts.services.audit import Actor
 from coderportal.asgi import application
 from templates_app.models import ProvisionerJob
-from tests.templates_app.archive_helpers import tar_of_dir
 from tests.workers import start_worker
-from tests.workspaces.helpers import create_template, import_version
+from tests.workspaces.helpers import chatty_template
 from workspaces.models import WorkspaceBuild
 from workspaces.services import workspaces as workspace_services
 
@@ -58,10 +57,7 @@ async def follow(build_id, token: str) -> list[tuple[str, str, str]]:
 
 def test_build_log_lines_stream_while_terraform_runs(owner, org, tmp_path, settings):
     actor = Actor.for_user(owner)
-    settings.CELERY_TASK_ALWAYS_EAGER = True
-    version = import_version(actor, org, tar_of_dir(TEMPLATES / "chatty"), variables={"pause": str(PAUSE)})
-    template = create_template(actor, org, version, name="chatty")
-    settings.CELERY_TASK_ALWAYS_EAGER = False
+    template = chatty_template(actor, org, settings, pause=PAUSE)
     worker = start_worker(tmp_path)
     try:
         workspace = workspace_services.create_workspace(actor=actor, organization=org, owner=owner, name="talky",
