@@ -144,7 +144,8 @@ def _parsed_serializers():
 
 def _nested(serializer_class):
     for field in serializer_class().fields.values():
-        field = field.child if isinstance(field, serializers.ListSerializer) else field
+        while isinstance(field, (serializers.ListSerializer, serializers.ListField, serializers.DictField)):
+            field = field.child
         if isinstance(field, serializers.BaseSerializer):
             yield type(field)
             yield from _nested(type(field))
