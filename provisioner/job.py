@@ -3,7 +3,7 @@
 Owns: runner options (where the mirror lives, reattach or not, cancel grace), building
 the environment the coder provider reads for a build, and `Job`: a started Terraform
 session plus the helpers every step needs (run a command at a stage with its events
-turned into log lines, show a plan as JSON, load the configuration).
+turned into log lines, show a plan as JSON, the dependency graph).
 """
 
 from __future__ import annotations
@@ -168,9 +168,6 @@ class Job:
                                    lambda event: lines.append(event.get("@message", "")),
                                    self.should_cancel)
         return parse_graph(lines) if outcome.retcode == 0 else {}
-
-    def load_config(self):
-        return self.session.load_config(self.working_dir)
 
     def daemon_log(self, stage: str, output: str, level: str = "info") -> None:
         self.stage = stage

@@ -12,10 +12,9 @@ record of what exists). Only invalid arguments (an unknown transition) raise.
 
 from __future__ import annotations
 
-import os
 from typing import Callable, Optional
 
-from . import convert, variables, workdir
+from . import convert, hclconfig, variables, workdir
 from .job import Job, RunnerOptions, build_env
 from .logs import (
     APPLY_STAGES,
@@ -38,6 +37,7 @@ from .types import (
     ProvisionRequest,
     ProvisionResult,
     TemplateSchema,
+    TemplateVariable,
 )
 
 Emit = Callable[[LogLine], None]
@@ -59,38 +59,30 @@ def _discard(line: LogLine) -> None:
     pass
 
 
-def _setup(job: Job, declared_out: dict) -> Optional[dict]:
-    """Load the configuration and `terraform init`; returns the loaded module."""
-    module, diagnostics = job.load_config()
-    errors = [d for d in diagnostics if d.get("Severity") == 1]
-    if errors:
-        for d in errors:
-            job.daemon_log(STAGE_SETUP, _config_error(d), "error")
-        raise _Stop(FAILED, "\n".join(_config_error(d) for d in errors))
-    declared_out.update(variables.declared_variables(module))
+def _setup(job: Job, declared_out: dict) -> None:
+    """Read the declarations `terraform init` needs, then run it.
+
+    Nothing here evaluates the configuration: Terraform validates it (init and plan
+    report its errors with file and line) and evaluates every expression itself.
+    """
+    config = hclconfig.read_module(job.working_dir)
+    for name, error in config.unreadable.items():
+        # Terraform may still accept what our reader cannot: let it have the last word.
+        job.daemon_log(STAGE_SETUP, f"Could not read declarations from {name} ({error}); "
+                                    "Terraform checks it next", "warn")
+    declared_out.update(variables.declared_variables(config))
     workdir.drop_coder_lock(job.working_dir)
-    workdir.declare_coder(job.working_dir, module, override_version=not job.options.reattach)
+    workdir.declare_coder(job.working_dir, config, override_version=not job.options.reattach)
     outcome, log = job.init(STAGE_SETUP)
     _check(job, outcome, log, "terraform init failed")
-    return module
 
 
-def _config_error(diagnostic: dict) -> str:
-    subject = diagnostic.get("Subject") or {}
-    where = ""
-    if subject.get("Filename"):
-        where = (f" ({os.path.basename(subject['Filename'])}:"
-                 f"{(subject.get('Start') or {}).get('Line', '?')})")
-    detail = f": {diagnostic['Detail']}" if diagnostic.get("Detail") else ""
-    return f"{diagnostic.get('Summary', 'Invalid configuration')}{detail}{where}"
-
-
-def _check(job: Job, outcome, log, what: str, module: Optional[dict] = None) -> None:
+def _check(job: Job, outcome, log, what: str) -> None:
     if outcome.canceled or job.canceled:
         raise _Stop(CANCELED, "canceled")
     if outcome.retcode == 0:
         return
-    missing = variables.missing_variables(log.errors, module) if module is not None else []
+    missing = variables.missing_variables(log.errors)
     if missing:
         raise _Stop(FAILED, f"required template variables need values: {', '.join(missing)}",
                     REQUIRED_TEMPLATE_VARIABLES)
@@ -124,8 +116,8 @@ def parse(directory: str, *, variable_values: Optional[dict[str, str]] = None,
     try:
         with Job(directory, build_env(provider_env or {}, "start", {}), emit, should_cancel,
                  options) as job:
-            module = _setup(job, declared)
-            _parse_start(job, schema, declared, values, module)
+            _setup(job, declared)
+            _parse_start(job, schema, declared, values)
         schema.stop_resources = _parse_stop(directory, provider_env or {}, declared, values,
                                             emit, should_cancel, options)
     except _Stop as stop:
@@ -140,20 +132,19 @@ def parse(directory: str, *, variable_values: Optional[dict[str, str]] = None,
     return schema
 
 
-def _parse_start(job: Job, schema: TemplateSchema, declared: dict, values: dict,
-                 module: Optional[dict]) -> None:
+def _parse_start(job: Job, schema: TemplateSchema, declared: dict, values: dict) -> None:
     outcome, log = _plan(job, STAGE_PARSE, variables.var_args(values, declared))
-    missing = variables.missing_variables(log.errors, module) if outcome.retcode else []
+    missing = variables.missing_variables(log.errors) if outcome.retcode else []
     if missing:
         for name in missing:
-            declared[name].required = True
+            declared.setdefault(name, TemplateVariable(name=name, type="string")).required = True
         _learn_defaults(job, declared, {**values, **{
             n: variables.placeholder(declared[n]) for n in missing}})
         raise _Stop(FAILED, f"required template variables need values: {', '.join(missing)}",
                     REQUIRED_TEMPLATE_VARIABLES)
-    _check(job, outcome, log, "terraform plan failed", module)
+    _check(job, outcome, log, "terraform plan failed")
     plan = job.show_json(workdir.PLAN_FILE)
-    variables.apply_plan_configuration(declared, plan)
+    variables.apply_plan_configuration(declared, plan, supplied=values)
     edges = job.graph()
     nodes = nodes_from_plan(plan, edges, "prior_state") + nodes_from_plan(plan, edges)
     nodes = list({node.address: node for node in nodes}.values())
@@ -175,7 +166,8 @@ def _learn_defaults(job: Job, declared: dict, values: dict) -> None:
                                                f"-out={workdir.PLAN_FILE}",
                                                *variables.var_args(values, declared)])
     if outcome.retcode == 0:
-        variables.apply_plan_configuration(declared, job.show_json(workdir.PLAN_FILE))
+        variables.apply_plan_configuration(declared, job.show_json(workdir.PLAN_FILE),
+                                           supplied=values)
 
 
 def _parse_stop(directory: str, provider_env: dict, declared: dict, values: dict, emit: Emit,
@@ -232,10 +224,10 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
 def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
                edges: dict[str, set[str]]) -> None:
     declared: dict = {}
-    module = _setup(job, declared)
+    _setup(job, declared)
     var_args = variables.var_args(request.variable_values, declared)
     outcome, log = _plan(job, STAGE_PLAN, var_args, destroy=request.transition == "delete")
-    _check(job, outcome, log, "terraform plan failed", module)
+    _check(job, outcome, log, "terraform plan failed")
     edges.update(job.graph())
     if request.dry_run:
         plan = job.show_json(workdir.PLAN_FILE)

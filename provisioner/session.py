@@ -223,13 +223,6 @@ class TerraformSession:
             elif kind == "error":
                 raise WorkerError(message["message"])
 
-    def load_config(self, path: str) -> tuple[Optional[dict], list[dict]]:
-        self._send({"op": "load_config", "path": path})
-        message = self._next(lambda: False, [])
-        if message.get("type") == "error":
-            raise WorkerError(message["message"])
-        return message.get("module"), message.get("diagnostics") or []
-
 
 def _close_quietly(pipe) -> None:
     try:

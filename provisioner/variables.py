@@ -1,9 +1,10 @@
 """Template variables (Terraform `variable` blocks): what they are and which are missing.
 
-Owns: reading declarations from the module Terraform loaded (names, types, descriptions,
-sensitivity), defaults from a shown plan's configuration, spotting "No value for required
-variable" diagnostics, the `-var` arguments for supplied values, and dummy values that let
-Terraform plan when required ones are missing (only used to learn the defaults).
+Owns: the declarations read from the template's files (names, types as written,
+sensitivity), descriptions and defaults from a shown plan's configuration, spotting "No
+value for required variable" diagnostics, the `-var` arguments for supplied values, and
+dummy values that let Terraform plan when required ones are missing (only used to learn
+the defaults).
 """
 
 from __future__ import annotations
@@ -11,26 +12,10 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Optional
 
+from .hclconfig import ModuleConfig
 from .types import TemplateVariable
 
 MISSING_VARIABLE_SUMMARY = "No value for required variable"
-
-
-def render_type(cty_type: Any) -> str:
-    """Terraform's spelling of a type constraint given in cty's JSON form."""
-    if cty_type in (None, "", "dynamic"):
-        return "string"  # untyped variables are strings to Coder
-    if isinstance(cty_type, str):
-        return cty_type
-    kind, *rest = cty_type
-    if kind in ("list", "set", "map"):
-        return f"{kind}({render_type(rest[0])})"
-    if kind == "tuple":
-        return "tuple([" + ", ".join(render_type(t) for t in rest[0]) + "])"
-    if kind == "object":
-        fields = ", ".join(f"{k} = {render_type(t)}" for k, t in rest[0].items())
-        return "object({" + fields + "})"
-    return json.dumps(cty_type)
 
 
 def render_value(value: Any) -> str:
@@ -39,46 +24,46 @@ def render_value(value: Any) -> str:
     return json.dumps(value)
 
 
-def declared_variables(module: Optional[dict]) -> dict[str, TemplateVariable]:
+def declared_variables(config: ModuleConfig) -> dict[str, TemplateVariable]:
     """Variables of the root module, in file order. Defaults are filled in later."""
-    variables = ((module or {}).get("Variables") or {}).values()
-    ordered = sorted(variables, key=lambda v: ((v.get("DeclRange") or {}).get("Filename", ""),
-                                               ((v.get("DeclRange") or {}).get("Start") or {})
-                                               .get("Line", 0)))
-    return {v["Name"]: TemplateVariable(
-        name=v["Name"], type=render_type(v.get("Type")), description=v.get("Description") or "",
-        sensitive=bool(v.get("Sensitive"))) for v in ordered}
+    return {v.name: TemplateVariable(name=v.name, type=v.type or "string",  # untyped: string
+                                     sensitive=v.sensitive)
+            for v in config.variables}
 
 
-def apply_plan_configuration(variables: dict[str, TemplateVariable], plan: dict) -> None:
-    """Fill defaults/required from `terraform show -json <plan>`'s configuration."""
+def apply_plan_configuration(variables: dict[str, TemplateVariable], plan: dict,
+                             supplied: Iterable[str] = ()) -> None:
+    """Fill descriptions, defaults and `required` from `terraform show -json <plan>`.
+
+    Terraform evaluated these, so they are right whatever the configuration's syntax. A
+    variable without a default that Terraform still had a value for (from the template's
+    own `terraform.tfvars` / `*.auto.tfvars`) is not required: that value is its default.
+    """
     configured = ((plan.get("configuration") or {}).get("root_module") or {}).get("variables") or {}
+    planned = plan.get("variables") or {}
     for name, spec in configured.items():
-        variable = variables.get(name)
-        if variable is None:
-            continue
+        # A variable only Terraform saw (in a file our reader could not parse) is a string.
+        variable = variables.setdefault(name, TemplateVariable(name=name, type="string"))
+        variable.description = spec.get("description") or variable.description
+        variable.sensitive = variable.sensitive or bool(spec.get("sensitive"))
+        value = (planned.get(name) or {}).get("value")
         if "default" in spec and spec["default"] is not None:
             variable.default_value = render_value(spec["default"])
+            variable.required = False
+        elif name not in supplied and value is not None:
+            variable.default_value = render_value(value)
             variable.required = False
         else:
             variable.required = True
 
 
-def missing_variables(diagnostics: Iterable[dict], module: Optional[dict]) -> list[str]:
+def missing_variables(diagnostics: Iterable[dict]) -> list[str]:
     """Names of required variables Terraform reported as unset."""
-    lines = {}
-    for v in ((module or {}).get("Variables") or {}).values():
-        start = (v.get("DeclRange") or {}).get("Start") or {}
-        filename = (v.get("DeclRange") or {}).get("Filename", "")
-        lines[(filename.rsplit("/", 1)[-1], start.get("Line"))] = v["Name"]
     missing = []
     for diagnostic in diagnostics:
         if diagnostic.get("summary") != MISSING_VARIABLE_SUMMARY:
             continue
-        where = diagnostic.get("range") or {}
-        key = (str(where.get("filename", "")).rsplit("/", 1)[-1],
-               (where.get("start") or {}).get("line"))
-        name = lines.get(key) or _name_from_detail(diagnostic.get("detail", ""))
+        name = _name_from_detail(diagnostic.get("detail", ""))
         if name and name not in missing:
             missing.append(name)
     return missing

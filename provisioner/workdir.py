@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 from typing import Optional
 
+from .hclconfig import ModuleConfig, local_name_of
+
 STATE_FILE = "terraform.tfstate"
 PLAN_FILE = ".coderportal.tfplan"
 LOCK_FILE = ".terraform.lock.hcl"
@@ -63,23 +65,7 @@ def drop_coder_lock(working_dir: str) -> None:
         path.write_text(kept, encoding="utf-8")
 
 
-def coder_local_name(module: Optional[dict]) -> Optional[str]:
-    """The local name under which the root module requires coder/coder, if it does."""
-    required = ((module or {}).get("ProviderRequirements") or {}).get("RequiredProviders") or {}
-    for local_name, requirement in required.items():
-        if str(requirement.get("Type", "")).lower() == CODER_TYPE:
-            return local_name
-    return None
-
-
-def uses_coder(module: Optional[dict]) -> bool:
-    module = module or {}
-    blocks = list((module.get("ManagedResources") or {}).values())
-    blocks += list((module.get("DataResources") or {}).values())
-    return any(str(block.get("Type", "")).startswith("coder_") for block in blocks)
-
-
-def declare_coder(working_dir: str, module: Optional[dict], override_version: bool) -> None:
+def declare_coder(working_dir: str, config: ModuleConfig, override_version: bool) -> None:
     """Make Terraform resolve `coder_*` to coder/coder, at a version our mirror has.
 
     Without a `required_providers` entry Terraform would look for hashicorp/coder. With
@@ -88,9 +74,9 @@ def declare_coder(working_dir: str, module: Optional[dict], override_version: bo
     """
     for name in (DECLARATION_FILE, OVERRIDE_FILE):
         (Path(working_dir) / name).unlink(missing_ok=True)
-    local_name = coder_local_name(module)
+    local_name = local_name_of(config, CODER_TYPE)
     if local_name is None:
-        if uses_coder(module):
+        if config.uses_coder:
             _write_requirement(Path(working_dir) / DECLARATION_FILE, "coder", None)
         return
     if override_version:

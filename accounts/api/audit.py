@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from accounts import rbac
 from accounts.api.serializers.audit import AuditLogResponseSerializer, AuditLogSerializer
 from accounts.models import AuditLog, Group, Organization, Role, User
+from accounts.services import audit
 from coderportal.api.search import parse_query
 from coderportal.api.views import PortalAPIView, paginate, pagination
 
@@ -119,7 +120,9 @@ class AuditLogsView(PortalAPIView):
     def get(self, request):
         limit, offset = pagination(request, default_limit=DEFAULT_LIMIT)
         terms = parse_query(request.query_params.get("q", ""), SEARCH_KEYS, default_key="resource_type")
-        queryset = rbac.filter_queryset(self.subject, "read", AuditLog.objects.all())
+        # Only rows of Coder's resource types: others (admin-only objects) stay in the admin.
+        queryset = rbac.filter_queryset(self.subject, "read", AuditLog.objects.filter(
+            resource_type__in=audit.CODER_RESOURCE_TYPES))
         queryset = filter_entries(queryset, terms, request.user)
         count = queryset.count()
         page = list(paginate(queryset.select_related("user", "organization").prefetch_related("user__site_roles")

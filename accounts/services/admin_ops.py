@@ -6,6 +6,8 @@ Each follows the service order: authorize -> validate -> mutate in a transaction
 """
 from __future__ import annotations
 
+import uuid
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -76,8 +78,21 @@ def _rbac_target(obj, site_resource: str):
     return obj if is_registered(type(obj)) else rbac.RbacObject(type=site_resource)
 
 
+# RBAC object types whose audit rows Coder files under another resource type.
+_AUDIT_TYPES = {"assign_org_role": "custom_role"}
+
+
 def _resource_type(obj) -> str:
-    return descriptor_for(type(obj)).type if is_registered(type(obj)) else obj._meta.model_name
+    kind = descriptor_for(type(obj)).type if is_registered(type(obj)) else obj._meta.model_name
+    return _AUDIT_TYPES.get(kind, kind)
+
+
+def _resource_id(obj, resource_type: str):
+    # Audit rows name a UUID: Coder records API-key rows under the key owner's id (a key id
+    # is not a UUID); objects with other keys (e.g. SSO provider settings) name none.
+    if resource_type == "api_key":
+        return obj.user_id
+    return obj.pk if isinstance(obj.pk, uuid.UUID) else None
 
 
 def _organization_of(obj):
@@ -100,8 +115,10 @@ def save_object(obj, *, actor: Actor, created: bool, changed_fields=(), site_res
     old = {} if created else _field_values(model._default_manager.get(pk=obj.pk), names)
     with transaction.atomic():
         obj.save()
-        audit.record(actor, "create" if created else "write", _resource_type(obj), resource_id=obj.pk,
-                     target=str(obj)[:256], organization=_organization_of(obj),
+        resource_type = _resource_type(obj)
+        audit.record(actor, "create" if created else "write", resource_type,
+                     resource_id=_resource_id(obj, resource_type), target=str(obj)[:256],
+                     organization=_organization_of(obj),
                      changes=audit.diff(old, _field_values(obj, names)))
     return obj
 
@@ -109,6 +126,7 @@ def save_object(obj, *, actor: Actor, created: bool, changed_fields=(), site_res
 def delete_object(obj, *, actor: Actor, site_resource: str = "system") -> None:
     rbac.authorize(actor.subject, "delete", _rbac_target(obj, site_resource))
     with transaction.atomic():
-        resource_type, pk, target, org = _resource_type(obj), obj.pk, str(obj)[:256], _organization_of(obj)
+        resource_type, target, org = _resource_type(obj), str(obj)[:256], _organization_of(obj)
+        pk = _resource_id(obj, resource_type)
         obj.delete()
         audit.record(actor, "delete", resource_type, resource_id=pk, target=target, organization=org)

@@ -67,7 +67,7 @@ def login(email: str, password: str, *, actor: Actor) -> tuple[APIKey, str]:
         if user.status == UserStatus.DORMANT:  # Coder: dormant users become active on login
             updates["status"] = UserStatus.ACTIVE
         User.objects.filter(pk=user.pk).update(**updates)
-        audit.record(actor, "login", "api_key", resource_id=key.id, target=user.username, user=user,
+        audit.record(actor, "login", "api_key", resource_id=user.id, target=user.username, user=user,
                      changes=audit.diff({}, tokens.key_snapshot(key)), status_code=201)
     return key, plaintext
 
@@ -75,12 +75,10 @@ def login(email: str, password: str, *, actor: Actor) -> tuple[APIKey, str]:
 def logout(*, actor: Actor, key: APIKey | None) -> None:
     """Delete the session key the request used (cookie-less sessions are ended by the view)."""
     with transaction.atomic():
+        owner_id = key.user_id if key is not None else (actor.user.pk if actor.user else None)
         if key is not None:
-            key_id = key.id
-            APIKey.objects.filter(pk=key_id).delete()
-        else:
-            key_id = ""
-        audit.record(actor, "logout", "api_key", resource_id=key_id,
+            APIKey.objects.filter(pk=key.id).delete()
+        audit.record(actor, "logout", "api_key", resource_id=owner_id,
                      target=actor.user.username if actor.user else "")
 
 

@@ -82,7 +82,7 @@ def create_session_key(user, *, actor: Actor) -> tuple[APIKey, str]:
     with transaction.atomic():
         key, plaintext = issue(user, login_type=LoginType.PASSWORD, lifetime_seconds=default_token_lifetime_seconds(),
                                ip=actor.ip)
-        audit.record(actor, "create", "api_key", resource_id=key.id, target=key.id,
+        audit.record(actor, "create", "api_key", resource_id=user.id, target=key.id,
                      changes=audit.diff({}, key_snapshot(key)), status_code=201,
                      additional={"owner": user.username})
     return key, plaintext
@@ -130,7 +130,7 @@ def create_token(user, *, actor: Actor, token_name: str = "", lifetime_ns: int =
         with transaction.atomic():
             key, plaintext = issue(user, login_type=LoginType.TOKEN, lifetime_seconds=lifetime, token_name=name,
                                    scope=scope, ip=actor.ip)
-            audit.record(actor, "create", "api_key", resource_id=key.id, target=name,
+            audit.record(actor, "create", "api_key", resource_id=user.id, target=name,
                          changes=audit.diff({}, key_snapshot(key)), status_code=201,
                          additional={"owner": user.username})
     except IntegrityError:  # a concurrent request took the name
@@ -170,9 +170,9 @@ def get_token_by_name(user, name: str, *, actor: Actor) -> APIKey:
 def delete_key(key: APIKey, *, actor: Actor) -> None:
     rbac.authorize(actor.subject, "delete", key)
     with transaction.atomic():
-        snapshot, owner = key_snapshot(key), key.user.username
+        snapshot, owner, owner_id = key_snapshot(key), key.user.username, key.user_id
         key.delete()
-        audit.record(actor, "delete", "api_key", resource_id=snapshot["id"],
+        audit.record(actor, "delete", "api_key", resource_id=owner_id,
                      target=snapshot["token_name"] or snapshot["id"], changes=audit.diff(snapshot, {}),
                      additional={"owner": owner})
 
@@ -187,6 +187,6 @@ def expire_key(key: APIKey, *, actor: Actor) -> APIKey:
         old = key_snapshot(key)
         key.expires_at = now
         key.save(update_fields=["expires_at", "updated_at"])
-        audit.record(actor, "write", "api_key", resource_id=key.id, target=key.token_name or key.id,
+        audit.record(actor, "write", "api_key", resource_id=key.user_id, target=key.token_name or key.id,
                      changes=audit.diff(old, key_snapshot(key)), additional={"owner": key.user.username})
     return key

@@ -37,7 +37,7 @@ def finish_login(request, response, user, *, login_type: str):
             User.objects.filter(pk=user.pk).update(status=UserStatus.ACTIVE)
             user.status = UserStatus.ACTIVE
         key, token = tokens.issue(user, login_type=login_type, ip=request.META.get("REMOTE_ADDR"))
-        audit.record(request_actor(request, user), "login", "api_key", resource_id=key.id, target=user.username,
+        audit.record(request_actor(request, user), "login", "api_key", resource_id=user.id, target=user.username,
                      changes=audit.diff({}, tokens.key_snapshot(key)), status_code=201,
                      additional={"login_type": login_type})
     return set_session_cookie(response, key, token)
@@ -46,7 +46,8 @@ def finish_login(request, response, user, *, login_type: str):
 def record_refused_login(request, *, login_type: str, target: str, reason: str, user=None,
                          status_code: int = 403) -> None:
     """Audit a refused SSO login (policy, suspended account): no key is issued."""
-    audit.record(request_actor(request, user), "login", "api_key", target=target[:256], status_code=status_code,
+    audit.record(request_actor(request, user), "login", "api_key", resource_id=getattr(user, "pk", None),
+                 target=target[:256], status_code=status_code,
                  additional={"login_type": login_type, "reason": reason}, user=user, description=reason)
 
 

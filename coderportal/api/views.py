@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from accounts import rbac
 from accounts.services.audit import Actor
+from coderportal.api.fields import RequestSerializer
 
 
 def client_ip(request) -> str | None:
@@ -39,6 +40,9 @@ class PortalAPIView(APIView):
 
     def parse(self, serializer_class, data=None, **kwargs) -> dict:
         """Validate a request body; raises 400 with per-field validations on bad input."""
+        # Only request serializers know that `null` in an optional field means "absent".
+        if not issubclass(serializer_class, RequestSerializer):
+            raise TypeError(f"{serializer_class.__name__} must derive from RequestSerializer")
         data = self.request.data if data is None else data
         if not isinstance(data, dict):
             raise serializers.ValidationError({"": ["Request body must be a JSON object."]})

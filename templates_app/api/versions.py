@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from accounts import rbac
 from accounts.api.organizations import get_organization
+from coderportal.api.fields import RequestSerializer
 from coderportal.api.views import PortalAPIView
 from templates_app.api import logs
 from templates_app.api.serializers.jobs import provisioner_job_json
@@ -21,12 +22,12 @@ from templates_app.services import jobs as job_services
 from templates_app.services import versions as services
 
 
-class VariableValueSerializer(serializers.Serializer):
+class VariableValueSerializer(RequestSerializer):
     name = serializers.CharField(max_length=256)
     value = serializers.CharField(allow_blank=True, max_length=65536)
 
 
-class CreateTemplateVersionSerializer(serializers.Serializer):
+class CreateTemplateVersionSerializer(RequestSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=64)
     message = serializers.CharField(required=False, allow_blank=True, max_length=1048576)
     template_id = serializers.UUIDField(required=False, allow_null=True)
@@ -38,12 +39,12 @@ class CreateTemplateVersionSerializer(serializers.Serializer):
     user_variable_values = VariableValueSerializer(many=True, required=False)
 
 
-class PatchTemplateVersionSerializer(serializers.Serializer):
+class PatchTemplateVersionSerializer(RequestSerializer):
     name = serializers.CharField(required=False, max_length=64)
     message = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=1048576)
 
 
-class DryRunSerializer(serializers.Serializer):
+class DryRunSerializer(RequestSerializer):
     workspace_name = serializers.CharField(required=False, allow_blank=True, max_length=64)
     rich_parameter_values = VariableValueSerializer(many=True, required=False)
     user_variable_values = VariableValueSerializer(many=True, required=False)

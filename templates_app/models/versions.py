@@ -69,7 +69,8 @@ class TemplateVersionVariable(models.Model):
     version = models.ForeignKey(TemplateVersion, on_delete=models.CASCADE, related_name="variables")
     name = models.CharField(max_length=256)
     description = models.TextField(blank=True, default="")
-    type = models.CharField(max_length=32, default="string")
+    # The type constraint as written (`object({...})` can be long), as Coder's text column.
+    type = models.TextField(default="string")
     value = models.TextField(blank=True, default="")
     default_value = models.TextField(blank=True, default="")
     required = models.BooleanField(default=False)

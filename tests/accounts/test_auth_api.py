@@ -37,7 +37,9 @@ def test_login_issues_session_token_and_cookie(member):
     cookie = response.cookies[SESSION_TOKEN_COOKIE]
     assert cookie.value == token and cookie["httponly"]
     row = AuditLog.objects.get(action="login", resource_type="api_key")
-    assert row.status_code == 201 and row.user == member and row.resource_id == key_id
+    # Coder files API-key rows under the key's owner (a key id is not a UUID).
+    assert row.status_code == 201 and row.user == member and row.resource_id == str(member.id)
+    assert row.diff["id"]["new"] == key_id
 
 
 def test_login_activates_dormant_user(org):

@@ -294,10 +294,13 @@ def test_hostile_bodies_are_400_everywhere(client_for, owner, org, member, raw):
              ("put", f"/api/v2/organizations/{org.id}/members/roles"),
              ("post", f"/api/v2/organizations/{org.id}/groups"), ("patch", f"/api/v2/groups/{group.id}"),
              ("post", "/api/v2/authcheck")]
+    # `null` means "absent" (as Go decodes it): a PATCH whose fields are all optional accepts it.
+    all_null = raw.startswith('{"name": null')
     for method, url in calls:
         response = getattr(client, method)(url, raw, content_type="application/json")
-        assert response.status_code == 400, (method, url, response.status_code, response.content)
-        assert "message" in response.json()
+        expected = 200 if all_null and method == "patch" else 400
+        assert response.status_code == expected, (method, url, response.status_code, response.content)
+        assert expected == 200 or "message" in response.json()
 
 
 def test_delete_org_with_templates_is_400(client_for, owner, other_org):

@@ -10,6 +10,7 @@ import stat
 from provisioner import logs as log_render
 from provisioner import variables, workdir
 from provisioner.convert import build_resources
+from provisioner.hclconfig import ModuleConfig, Variable
 from provisioner.job import build_env, coder_env
 from provisioner.mirror import LAUNCHER, PROVIDER_SOURCE, write_mirror
 from provisioner.session import job_environment
@@ -49,37 +50,39 @@ def test_lock_file_loses_only_the_coder_entry(tmp_path):
 
 
 def test_coder_declared_when_missing_and_unpinned_for_the_mirror(tmp_path):
-    uses = {"ManagedResources": {"coder_agent.main": {"Type": "coder_agent"}}}
+    uses = ModuleConfig(block_types={"coder_agent", "terraform_data"})
     workdir.declare_coder(str(tmp_path), uses, override_version=False)
     assert 'coder = { source = "coder/coder" }' in \
         (tmp_path / workdir.DECLARATION_FILE).read_text()
 
-    pinned = {"ProviderRequirements": {"RequiredProviders": {
-        "cdr": {"Type": "registry.terraform.io/coder/coder"}}}}
+    pinned = ModuleConfig(required_providers={"cdr": "coder/coder"})
     workdir.declare_coder(str(tmp_path), pinned, override_version=True)
     assert not (tmp_path / workdir.DECLARATION_FILE).exists()
     assert 'cdr = { source = "coder/coder", version = ">= 0.0.0" }' in \
         (tmp_path / workdir.OVERRIDE_FILE).read_text()
 
 
-def test_variable_types_defaults_and_missing_ones():
-    assert variables.render_type(["list", "string"]) == "list(string)"
-    assert variables.render_type(["object", {"a": "number"}]) == "object({a = number})"
-    assert variables.render_type("dynamic") == "string"
-    module = {"Variables": {
-        "b": {"Name": "b", "Type": "number", "DeclRange": {"Filename": "/x/main.tf",
-                                                           "Start": {"Line": 9}}},
-        "a": {"Name": "a", "Type": "string", "Sensitive": True, "Description": "A",
-              "DeclRange": {"Filename": "/x/main.tf", "Start": {"Line": 2}}}}}
-    declared = variables.declared_variables(module)
-    assert list(declared) == ["a", "b"] and declared["a"].sensitive
-    variables.apply_plan_configuration(declared, {"configuration": {"root_module": {
-        "variables": {"a": {"default": "x"}, "b": {}}}}})
-    assert (declared["a"].default_value, declared["a"].required) == ("x", False)
-    assert declared["b"].required
-    diagnostic = {"summary": variables.MISSING_VARIABLE_SUMMARY,
-                  "range": {"filename": "main.tf", "start": {"line": 9}}}
-    assert variables.missing_variables([diagnostic], module) == ["b"]
+def test_variable_defaults_descriptions_and_missing_ones():
+    declared = variables.declared_variables(ModuleConfig(variables=[
+        Variable("a", "string", sensitive=True), Variable("b", "number"), Variable("c"),
+        Variable("d", "string")]))
+    assert list(declared) == ["a", "b", "c", "d"] and declared["a"].sensitive
+    assert declared["c"].type == "string"  # untyped variables are strings to Coder
+    variables.apply_plan_configuration(declared, {
+        "configuration": {"root_module": {"variables": {
+            "a": {"default": "x", "description": "A"}, "b": {}, "c": {}, "d": {},
+            "e": {"default": ["z"]}}}},
+        # c's value came from the template's terraform.tfvars; b's was supplied.
+        "variables": {"a": {"value": "x"}, "b": {"value": 3}, "c": {"value": "tf"},
+                      "e": {"value": ["z"]}}}, supplied=["b"])
+    assert (declared["a"].default_value, declared["a"].required, declared["a"].description) \
+        == ("x", False, "A")
+    assert declared["b"].required and declared["d"].required
+    assert (declared["c"].default_value, declared["c"].required) == ("tf", False)
+    assert (declared["e"].type, declared["e"].default_value) == ("string", '["z"]')
+    diagnostic = {"summary": variables.MISSING_VARIABLE_SUMMARY, "detail":
+                  'The root module input variable "b" is not set, and has no default value.'}
+    assert variables.missing_variables([diagnostic, {"summary": "other"}]) == ["b"]
     assert variables.var_args({"a": "1", "undeclared": "2"}, declared) == ["-var=a=1"]
 
 

@@ -41,7 +41,9 @@ def test_first_login_creates_active_oidc_user_in_default_org(org, sso_env, sso_l
     assert (key.user, key.login_type, key.token_name) == (user, "oidc", "")
     assert AuditLog.objects.filter(action="create", resource_type="user", resource_id=str(user.id)).exists()
     login = AuditLog.objects.get(action="login", resource_type="api_key", user=user)
-    assert (login.status_code, login.resource_id, login.additional_fields["login_type"]) == (201, key.id, "oidc")
+    assert (login.status_code, login.resource_id, login.additional_fields["login_type"]) == (
+        201, str(user.id), "oidc")  # API-key rows name the key's owner, as in Coder
+    assert login.diff["id"]["new"] == key.id
 
 
 def test_email_outside_allowed_domains_is_refused(org, sso_env, sso_login):

@@ -16,7 +16,7 @@ WORKSPACE_FIELDS = {
     "id", "created_at", "updated_at", "owner_id", "owner_name", "owner_avatar_url", "organization_id",
     "organization_name", "template_id", "template_name", "template_display_name", "template_icon",
     "template_allow_user_cancel_workspace_jobs", "template_active_version_id", "template_require_active_version",
-    "latest_build", "latest_app_status", "outdated", "name", "autostart_schedule", "ttl_ms", "last_used_at",
+    "latest_build", "latest_app_status", "outdated", "name", "last_used_at",  # + omitempty autostart/ttl
     "deleting_at", "dormant_at", "health", "automatic_updates", "allow_renames", "favorite", "next_start_at",
 }
 

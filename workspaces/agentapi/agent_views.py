@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from coderportal.api.fields import RequestSerializer
 from coderportal.api.views import PortalAPIView
 from workspaces.agentapi import services
 from workspaces.agentapi.auth import AgentTokenAuthentication
@@ -22,18 +23,18 @@ class AgentView(PortalAPIView):
         return self.request.auth
 
 
-class LifecycleRequest(serializers.Serializer):
+class LifecycleRequest(RequestSerializer):
     state = serializers.ChoiceField(choices=LifecycleState.values)
     changed_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class LogLine(serializers.Serializer):
+class LogLine(RequestSerializer):
     created_at = serializers.DateTimeField(required=False, allow_null=True)
     output = serializers.CharField(allow_blank=True, trim_whitespace=False)
     level = serializers.ChoiceField(choices=sorted(services.LOG_LEVELS), required=False, default="info")
 
 
-class PatchLogsRequest(serializers.Serializer):
+class PatchLogsRequest(RequestSerializer):
     log_source_id = serializers.CharField(required=False, allow_blank=True, default="")
     logs = LogLine(many=True, allow_empty=True)
 
@@ -48,35 +49,35 @@ class PatchLogsRequest(serializers.Serializer):
             raise serializers.ValidationError("Must be a UUID.") from None
 
 
-class MetadataItem(serializers.Serializer):
+class MetadataItem(RequestSerializer):
     key = serializers.CharField(max_length=128)
     value = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
     error = serializers.CharField(allow_blank=True, required=False, default="")
     collected_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
-class MetadataRequest(serializers.Serializer):
+class MetadataRequest(RequestSerializer):
     metadata = MetadataItem(many=True)
 
 
-class PortItem(serializers.Serializer):
+class PortItem(RequestSerializer):
     process_name = serializers.CharField(allow_blank=True, required=False, default="", max_length=256)
     network = serializers.ChoiceField(choices=["tcp"], required=False, default="tcp")
     port = serializers.IntegerField(min_value=1, max_value=65535)
 
 
-class StatsRequest(serializers.Serializer):
+class StatsRequest(RequestSerializer):
     listening_ports = PortItem(many=True, required=False)
 
 
-class StartupRequest(serializers.Serializer):
+class StartupRequest(RequestSerializer):
     version = serializers.CharField(max_length=64, allow_blank=True)
     api_version = serializers.CharField(max_length=16, allow_blank=True, required=False, default="")
     expanded_directory = serializers.CharField(max_length=1024, allow_blank=True, required=False, default="")
     subsystems = serializers.ListField(child=serializers.CharField(), required=False, default=list)
 
 
-class AppHealthRequest(serializers.Serializer):
+class AppHealthRequest(RequestSerializer):
     healths = serializers.DictField(child=serializers.CharField())
 
 

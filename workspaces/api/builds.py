@@ -12,6 +12,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import rbac
+from coderportal.api.fields import RequestSerializer
 from coderportal.api.views import PortalAPIView, paginate, pagination
 from templates_app.api import logs
 from workspaces.api.common import (
@@ -28,7 +29,7 @@ from workspaces.services import builds as services
 MAX_BUILD_NUMBER = 2**31 - 1
 
 
-class CreateBuildSerializer(serializers.Serializer):
+class CreateBuildSerializer(RequestSerializer):
     transition = serializers.ChoiceField(choices=["start", "stop", "delete"])
     template_version_id = serializers.UUIDField(required=False, allow_null=True)
     rich_parameter_values = RichParameterSerializer(many=True, required=False)

@@ -5,12 +5,13 @@ from rest_framework import serializers
 
 from accounts import rbac
 from accounts.api.members import find_user
+from coderportal.api.fields import RequestSerializer
 from workspaces.api.serializers.builds import builds_queryset
 from workspaces.api.serializers.workspaces import workspaces_queryset
 from workspaces.models import Workspace, WorkspaceBuild
 
 
-class RichParameterSerializer(serializers.Serializer):
+class RichParameterSerializer(RequestSerializer):
     name = serializers.CharField(max_length=256)
     value = serializers.CharField(allow_blank=True, max_length=65536)
 

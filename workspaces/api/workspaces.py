@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from accounts import rbac
 from accounts.api.organizations import get_organization
 from accounts.services import organizations as org_services
+from coderportal.api.fields import RequestSerializer
 from coderportal.api.views import PortalAPIView, paginate, pagination
 from templates_app.models import Template, TemplateVersion
 from workspaces.api import query
@@ -25,7 +26,7 @@ from workspaces.services import settings as settings_services
 from workspaces.services import workspaces as services
 
 
-class CreateWorkspaceSerializer(serializers.Serializer):
+class CreateWorkspaceSerializer(RequestSerializer):
     name = serializers.CharField(max_length=64)
     template_id = serializers.UUIDField(required=False, allow_null=True)
     template_version_id = serializers.UUIDField(required=False, allow_null=True)
@@ -101,7 +102,7 @@ class WorkspacesView(PortalAPIView):
         return Response({"workspaces": workspaces_json(page, request.user.pk), "count": count})
 
 
-class PatchWorkspaceSerializer(serializers.Serializer):
+class PatchWorkspaceSerializer(RequestSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
@@ -132,19 +133,19 @@ class WorkspaceByOwnerAndNameView(PortalAPIView):
 
 
 # --- settings -------------------------------------------------------------------------------
-class AutostartSerializer(serializers.Serializer):
+class AutostartSerializer(RequestSerializer):
     schedule = serializers.CharField(required=False, allow_blank=True, allow_null=True, max_length=256)
 
 
-class TTLSerializer(serializers.Serializer):
+class TTLSerializer(RequestSerializer):
     ttl_ms = serializers.IntegerField(required=False, allow_null=True)
 
 
-class ExtendSerializer(serializers.Serializer):
+class ExtendSerializer(RequestSerializer):
     deadline = serializers.DateTimeField()
 
 
-class AutoUpdatesSerializer(serializers.Serializer):
+class AutoUpdatesSerializer(RequestSerializer):
     automatic_updates = serializers.ChoiceField(choices=["always", "never"])
 
 

@@ -6,9 +6,12 @@ Rows must come with `user`, `organization` and `user.site_roles` loaded (see
 """
 from __future__ import annotations
 
+import uuid
+
 from rest_framework import serializers
 
 from accounts.api.serializers.users import UserSerializer
+from coderportal.api.encoding import omit_empty
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 
@@ -60,7 +63,7 @@ class AuditLogSerializer(serializers.Serializer):
     ip = serializers.SerializerMethodField()
     user_agent = serializers.CharField()
     resource_type = serializers.CharField()
-    resource_id = serializers.CharField()
+    resource_id = serializers.SerializerMethodField()
     resource_target = serializers.CharField()
     resource_icon = serializers.CharField()
     action = serializers.CharField()
@@ -73,6 +76,17 @@ class AuditLogSerializer(serializers.Serializer):
     organization_id = serializers.SerializerMethodField()
     organization = serializers.SerializerMethodField()
     user = serializers.SerializerMethodField()
+
+    def to_representation(self, entry) -> dict:
+        return omit_empty(super().to_representation(entry), "organization")
+
+    def get_resource_id(self, entry) -> str:
+        # Always a UUID, as Coder's column. Rows written before that rule named an API key
+        # by its own id: Coder files those under the key's owner.
+        try:
+            return str(uuid.UUID(entry.resource_id))
+        except ValueError:
+            return str(entry.user_id) if entry.resource_type == "api_key" and entry.user_id else NIL_UUID
 
     def get_request_id(self, entry) -> str:
         return entry.request_id or NIL_UUID

@@ -6,7 +6,8 @@ from __future__ import annotations
 from rest_framework import serializers
 
 from accounts.rbac import builtin_roles
-from coderportal.api.fields import StrictBooleanField, StrictCharField, StrictIntegerField
+from coderportal.api.encoding import go_time_value
+from coderportal.api.fields import RequestSerializer, StrictBooleanField, StrictCharField, StrictIntegerField
 
 
 def _ts(value) -> str | None:
@@ -15,14 +16,14 @@ def _ts(value) -> str | None:
 
 # --- requests ------------------------------------------------------------------------------
 
-class CreateOrganizationRequest(serializers.Serializer):
+class CreateOrganizationRequest(RequestSerializer):
     name = StrictCharField(max_length=64)
     display_name = StrictCharField(required=False, allow_blank=True, default="")
     description = StrictCharField(required=False, allow_blank=True, default="")
     icon = StrictCharField(required=False, allow_blank=True, default="")
 
 
-class UpdateOrganizationRequest(serializers.Serializer):
+class UpdateOrganizationRequest(RequestSerializer):
     name = StrictCharField(required=False, allow_blank=True)
     display_name = StrictCharField(required=False, allow_blank=True)
     description = StrictCharField(required=False, allow_blank=True, allow_null=True)
@@ -33,17 +34,17 @@ class UpdateOrganizationRequest(serializers.Serializer):
         return {k: v for k, v in attrs.items() if not (k in ("name", "display_name") and v == "")}
 
 
-class UpdateRolesRequest(serializers.Serializer):
+class UpdateRolesRequest(RequestSerializer):
     roles = serializers.ListField(child=StrictCharField(), allow_empty=True)
 
 
-class PermissionSerializer(serializers.Serializer):
+class PermissionSerializer(RequestSerializer):
     negate = StrictBooleanField(required=False, default=False)
     resource_type = StrictCharField()
     action = StrictCharField()
 
 
-class RoleRequest(serializers.Serializer):
+class RoleRequest(RequestSerializer):
     """codersdk.CustomRoleRequest; permission values are checked against the policy by the service."""
 
     name = StrictCharField(max_length=64)
@@ -58,14 +59,14 @@ class RoleRequest(serializers.Serializer):
         return attrs
 
 
-class CreateGroupRequest(serializers.Serializer):
+class CreateGroupRequest(RequestSerializer):
     name = StrictCharField(max_length=64)
     display_name = StrictCharField(required=False, allow_blank=True, default="")
     avatar_url = StrictCharField(required=False, allow_blank=True, default="")
     quota_allowance = StrictIntegerField(required=False, default=0)
 
 
-class PatchGroupRequest(serializers.Serializer):
+class PatchGroupRequest(RequestSerializer):
     add_users = serializers.ListField(child=StrictCharField(), required=False, allow_null=True, default=list)
     remove_users = serializers.ListField(child=StrictCharField(), required=False, allow_null=True, default=list)
     name = StrictCharField(required=False, allow_blank=True)
@@ -81,7 +82,7 @@ class PatchGroupRequest(serializers.Serializer):
         return attrs
 
 
-class AuthorizationObjectSerializer(serializers.Serializer):
+class AuthorizationObjectSerializer(RequestSerializer):
     resource_type = StrictCharField()
     owner_id = StrictCharField(required=False, allow_blank=True, default="")
     organization_id = StrictCharField(required=False, allow_blank=True, default="")
@@ -89,12 +90,12 @@ class AuthorizationObjectSerializer(serializers.Serializer):
     any_org = StrictBooleanField(required=False, default=False)
 
 
-class AuthorizationCheckSerializer(serializers.Serializer):
+class AuthorizationCheckSerializer(RequestSerializer):
     object = AuthorizationObjectSerializer()
     action = StrictCharField()
 
 
-class AuthorizationRequest(serializers.Serializer):
+class AuthorizationRequest(RequestSerializer):
     checks = serializers.DictField(child=AuthorizationCheckSerializer())
 
 
@@ -126,7 +127,7 @@ def member_with_user_json(membership) -> dict:
     user = membership.user
     return {**member_json(membership), "username": user.username, "name": user.name, "email": user.email,
             "avatar_url": user.avatar_url, "status": user.status, "login_type": user.login_type,
-            "last_seen_at": _ts(user.last_seen_at), "user_created_at": _ts(user.created_at),
+            "last_seen_at": go_time_value(user.last_seen_at), "user_created_at": _ts(user.created_at),
             "user_updated_at": _ts(user.updated_at), "global_roles": _explicit_site_roles(user)}
 
 
@@ -144,7 +145,7 @@ def assignable_role_json(role, assignable: bool, org_id) -> dict:
 def reduced_user_json(user) -> dict:
     return {"id": str(user.id), "username": user.username, "name": user.name, "email": user.email,
             "avatar_url": user.avatar_url, "created_at": _ts(user.created_at), "updated_at": _ts(user.updated_at),
-            "last_seen_at": _ts(user.last_seen_at), "status": user.status, "login_type": user.login_type,
+            "last_seen_at": go_time_value(user.last_seen_at), "status": user.status, "login_type": user.login_type,
             "theme_preference": user.theme_preference}
 
 

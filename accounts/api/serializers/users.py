@@ -12,7 +12,8 @@ from rest_framework import serializers
 
 from accounts.models.apikeys import APIKeyScope
 from accounts.models.users import LoginType
-from coderportal.api.fields import StrictCharField, StrictIntegerField, StrictUUIDField
+from coderportal.api.encoding import GoTimeField
+from coderportal.api.fields import RequestSerializer, StrictCharField, StrictIntegerField, StrictUUIDField
 
 PASSWORD_MAX = 1024  # hashing is deliberately slow: bound the work a request can ask for
 
@@ -22,19 +23,19 @@ def _password(**kw):
 
 
 # --- requests -----------------------------------------------------------------------------
-class CreateFirstUserRequest(serializers.Serializer):
+class CreateFirstUserRequest(RequestSerializer):
     email = StrictCharField(max_length=254)
     username = StrictCharField(max_length=64)
     name = StrictCharField(max_length=256, required=False, allow_blank=True, default="")
     password = _password()
 
 
-class LoginWithPasswordRequest(serializers.Serializer):
+class LoginWithPasswordRequest(RequestSerializer):
     email = StrictCharField(max_length=254)
     password = _password()
 
 
-class CreateUserRequest(serializers.Serializer):
+class CreateUserRequest(RequestSerializer):
     email = StrictCharField(max_length=254)
     username = StrictCharField(max_length=64)
     name = StrictCharField(max_length=256, required=False, allow_blank=True, default="")
@@ -47,21 +48,21 @@ class CreateUserRequest(serializers.Serializer):
                                              max_length=1000)
 
 
-class UpdateProfileRequest(serializers.Serializer):
+class UpdateProfileRequest(RequestSerializer):
     username = StrictCharField(max_length=64)
     name = StrictCharField(max_length=256, required=False, allow_blank=True)
 
 
-class UpdatePasswordRequest(serializers.Serializer):
+class UpdatePasswordRequest(RequestSerializer):
     old_password = _password(required=False, allow_blank=True, default="")
     password = _password()
 
 
-class UpdateRolesRequest(serializers.Serializer):
+class UpdateRolesRequest(RequestSerializer):
     roles = serializers.ListField(child=StrictCharField(max_length=64), allow_empty=True, max_length=100)
 
 
-class CreateTokenRequest(serializers.Serializer):
+class CreateTokenRequest(RequestSerializer):
     token_name = StrictCharField(max_length=256, required=False, allow_blank=True, default="")
     # Go's time.Duration in JSON: an integer number of nanoseconds.
     lifetime = StrictIntegerField(required=False, default=0, min_value=-(2**63), max_value=2**63 - 1)
@@ -87,7 +88,7 @@ class UserSerializer(serializers.Serializer):
     avatar_url = serializers.CharField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    last_seen_at = serializers.DateTimeField(allow_null=True)
+    last_seen_at = GoTimeField()  # time.Time in Coder: zero time until the first login
     status = serializers.CharField()
     login_type = serializers.CharField()
     theme_preference = serializers.CharField()
@@ -130,7 +131,7 @@ class APIKeySerializer(serializers.Serializer):
 
     id = serializers.CharField()
     user_id = serializers.UUIDField()
-    last_used = serializers.DateTimeField(allow_null=True)
+    last_used = GoTimeField()  # time.Time in Coder: zero time until first used
     expires_at = serializers.DateTimeField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

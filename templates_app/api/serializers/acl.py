@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.db.models import Prefetch
 
 from accounts.models import OrganizationMember, User
+from coderportal.api.encoding import go_time_value
 
 
 def _time(value):
@@ -31,7 +32,7 @@ def reduced_user_json(user) -> dict:
     return {
         "id": str(user.id), "username": user.username, "name": user.name, "email": user.email,
         "avatar_url": user.avatar_url, "created_at": _time(user.created_at), "updated_at": _time(user.updated_at),
-        "last_seen_at": _time(user.last_seen_at), "status": user.status, "login_type": user.login_type,
+        "last_seen_at": go_time_value(user.last_seen_at), "status": user.status, "login_type": user.login_type,
         "theme_preference": user.theme_preference,
     }
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from coderportal.api.encoding import omit_empty
 from templates_app.models import JobStatus, ProvisionerJob
 
 
@@ -55,13 +56,17 @@ def job_metadata(job, version=None, template=None) -> dict:
     return metadata
 
 
+# codersdk.ProvisionerJob fields tagged `omitempty`.
+JOB_OMITEMPTY = ("started_at", "completed_at", "canceled_at", "error", "error_code", "worker_id")
+
+
 def provisioner_job_json(job, queue: QueueInfo | None = None, metadata: dict | None = None) -> dict:
     """Coder's ProvisionerJob. Without `queue`, a pending job's position is computed here
     (one query); pass precomputed figures in lists."""
     if queue is None:
         queue = queue_info([job]).get(job.id, NOT_QUEUED)
     job_input = job.input or {}
-    return {
+    return omit_empty({
         "id": str(job.id),
         "created_at": _time(job.created_at),
         "started_at": _time(job.started_at),
@@ -78,10 +83,10 @@ def provisioner_job_json(job, queue: QueueInfo | None = None, metadata: dict | N
         "type": job.type,
         "queue_position": queue.position if job.status == JobStatus.PENDING else 0,
         "queue_size": queue.size if job.status == JobStatus.PENDING else 0,
-        "input": {
+        "input": omit_empty({
             "template_version_id": job_input.get("template_version_id"),
             "workspace_build_id": job_input.get("workspace_build_id"),
-        },
+        }, "template_version_id", "workspace_build_id"),
         "metadata": metadata if metadata is not None else job_metadata(job),
         "logs_overflowed": False,
-    }
+    }, *JOB_OMITEMPTY)

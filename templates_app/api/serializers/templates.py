@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from rest_framework import serializers
 
+from coderportal.api.fields import RequestSerializer
 from templates_app.models.templates import PortShareLevel
 
 from .fields import DaysOfWeekField, StrictBooleanField, StrictCharField, StrictIntegerField, StrictUUIDField
@@ -17,12 +18,12 @@ TRANSITIONS = ("start", "stop", "delete")
 
 
 # --- requests ---------------------------------------------------------------------------------
-class AutostopRequirementSerializer(serializers.Serializer):
+class AutostopRequirementSerializer(RequestSerializer):
     days_of_week = DaysOfWeekField(required=False, default=list)
     weeks = StrictIntegerField(required=False, default=0)
 
 
-class AutostartRequirementSerializer(serializers.Serializer):
+class AutostartRequirementSerializer(RequestSerializer):
     days_of_week = DaysOfWeekField(required=False, default=list)
 
 
@@ -39,7 +40,7 @@ def _opt_text(max_length):
     return StrictCharField(required=False, allow_blank=True, allow_null=True, default=None, max_length=max_length)
 
 
-class _TemplateFields(serializers.Serializer):
+class _TemplateFields(RequestSerializer):
     display_name = _opt_text(1024)
     description = _opt_text(4096)
     icon = _opt_text(4096)
@@ -75,11 +76,11 @@ class UpdateTemplateMeta(_TemplateFields):
     update_workspace_dormant_at = StrictBooleanField(required=False, default=False)
 
 
-class UpdateActiveTemplateVersion(serializers.Serializer):
+class UpdateActiveTemplateVersion(RequestSerializer):
     id = StrictUUIDField()
 
 
-class UpdateTemplateACL(serializers.Serializer):
+class UpdateTemplateACL(RequestSerializer):
     user_perms = serializers.DictField(child=StrictCharField(allow_blank=True, max_length=16), required=False,
                                        default=dict, allow_empty=True)
     group_perms = serializers.DictField(child=StrictCharField(allow_blank=True, max_length=16), required=False,
@@ -123,8 +124,9 @@ def _time(value):
 
 
 def build_time_stats() -> dict:
-    # Filled from workspace builds once they exist; null means "no builds yet" (Coder).
-    return {t: {"p50": None, "p95": None} for t in TRANSITIONS}
+    # Coder's TransitionStats has no json tags, so Go spells its keys P50/P95; null means
+    # "no builds yet".
+    return {t: {"P50": None, "P95": None} for t in TRANSITIONS}
 
 
 def template_json(template, active_user_count: int = 0) -> dict:

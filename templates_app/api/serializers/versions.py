@@ -7,6 +7,7 @@ import found: rich parameters and variables (sensitive values redacted).
 """
 from __future__ import annotations
 
+from coderportal.api.encoding import omit_empty
 from templates_app.jobs import daemon as daemons
 from templates_app.jobs import queues
 from templates_app.models import ProvisionerDaemon, TemplateVersion
@@ -55,7 +56,7 @@ def template_version_json(version, queue=None, daemon_list=None) -> dict:
     if daemon_list is None:
         daemon_list = daemon_rows()
     template = version.template
-    return {
+    return omit_empty({
         "id": str(version.id),
         "template_id": str(version.template_id) if version.template_id else None,
         "organization_id": str(version.organization_id),
@@ -69,7 +70,7 @@ def template_version_json(version, queue=None, daemon_list=None) -> dict:
         "archived": version.archived,
         "warnings": [],
         "matched_provisioners": matched_provisioners(job, daemon_list),
-    }
+    }, "template_id", "warnings", "matched_provisioners")
 
 
 def template_versions_json(versions) -> list[dict]:
@@ -82,7 +83,7 @@ def template_versions_json(versions) -> list[dict]:
 
 def parameter_json(p) -> dict:
     """Coder's TemplateVersionParameter."""
-    return {
+    return omit_empty({
         "name": p.name,
         "display_name": p.display_name,
         "description": p.description,
@@ -101,7 +102,7 @@ def parameter_json(p) -> dict:
         "validation_monotonic": p.validation_monotonic,
         "required": p.required,
         "ephemeral": p.ephemeral,
-    }
+    }, "validation_error", "validation_regex", "validation_min", "validation_max", "validation_monotonic")
 
 
 def variable_json(v) -> dict:

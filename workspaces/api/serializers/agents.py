@@ -11,6 +11,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from coderportal.api.encoding import omit_empty
+
 # Coder's default --agent-inactive-disconnect-timeout.
 INACTIVE_DISCONNECT = timedelta(seconds=30)
 UNHEALTHY_LIFECYCLE = {"start_timeout": "agent startup script took too long",
@@ -52,14 +54,14 @@ def app_json(app, agent, workspace=None) -> dict:
     subdomain_name = ""
     if app.subdomain and workspace is not None:
         subdomain_name = f"{app.slug}--{agent.name}--{workspace.name}--{workspace.owner.username}"
-    return {
+    return omit_empty({
         "id": str(app.id), "url": app.url, "external": app.external, "slug": app.slug,
         "display_name": app.display_name, "command": app.command, "icon": app.icon,
         "subdomain": app.subdomain, "subdomain_name": subdomain_name, "sharing_level": app.sharing_level,
         "healthcheck": {"url": app.healthcheck_url, "interval": app.healthcheck_interval,
                         "threshold": app.healthcheck_threshold},
         "health": app.health, "group": "", "hidden": app.hidden, "open_in": app.open_in, "statuses": [],
-    }
+    }, "url", "display_name", "command", "icon", "subdomain_name", "group")
 
 
 def script_json(script) -> dict:
@@ -74,7 +76,7 @@ def script_json(script) -> dict:
 def agent_json(agent, workspace=None, now=None) -> dict:
     status = agent_status(agent, now)
     scripts = list(agent.scripts.all())
-    return {
+    return omit_empty({
         "id": str(agent.id), "parent_id": None,
         "created_at": _time(agent.created_at), "updated_at": _time(agent.updated_at),
         "first_connected_at": _time(agent.first_connected_at), "last_connected_at": _time(agent.last_connected_at),
@@ -93,7 +95,8 @@ def agent_json(agent, workspace=None, now=None) -> dict:
                          "display_name": s["display_name"], "icon": ""} for s in map(script_json, scripts)],
         "scripts": [script_json(s) for s in scripts],
         "startup_script_behavior": agent.startup_script_behavior,
-    }
+    }, "first_connected_at", "last_connected_at", "disconnected_at", "started_at", "ready_at", "instance_id",
+        "directory", "expanded_directory", "latency")
 
 
 def metadata_json(item) -> dict:
@@ -102,11 +105,11 @@ def metadata_json(item) -> dict:
 
 
 def resource_json(resource, workspace=None, now=None) -> dict:
-    return {
+    return omit_empty({
         "id": str(resource.id), "created_at": _time(resource.created_at), "job_id": str(resource.job_id),
         "workspace_transition": resource.transition, "type": resource.type, "name": resource.name,
         "hide": resource.hide, "icon": resource.icon,
         "agents": [agent_json(a, workspace, now) for a in resource.agents.all()],
         "metadata": [metadata_json(m) for m in resource.metadata.all()],
         "daily_cost": resource.daily_cost,
-    }
+    }, "agents", "metadata")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils import timezone
 
+from coderportal.api.encoding import omit_empty
 from templates_app.api.serializers.jobs import NOT_QUEUED, queue_info
 from templates_app.api.serializers.versions import daemon_rows
 from workspaces.models import Workspace
@@ -39,7 +40,7 @@ def health_json(build, now=None) -> dict:
 def workspace_json(workspace, requester_id=None, queue=None, daemon_list=None, now=None) -> dict:
     template, owner, org, build = workspace.template, workspace.owner, workspace.organization, workspace.latest_build
     now = now or timezone.now()
-    return {
+    return omit_empty({
         "id": str(workspace.id),
         "created_at": _time(workspace.created_at),
         "updated_at": _time(workspace.updated_at),
@@ -73,7 +74,7 @@ def workspace_json(workspace, requester_id=None, queue=None, daemon_list=None, n
         "next_start_at": _time(workspace.next_start_at),
         "is_prebuild": False,
         "task_id": None,
-    }
+    }, "autostart_schedule", "ttl_ms")
 
 
 def workspaces_json(workspaces, requester_id=None) -> list[dict]:

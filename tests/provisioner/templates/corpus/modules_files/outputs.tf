@@ -1,0 +1,3 @@
+output "home" {
+  value = one(module.home[*].path)
+}

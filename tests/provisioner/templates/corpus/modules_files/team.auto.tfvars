@@ -1,0 +1,3 @@
+labels = {
+  team = "platform"
+}
