@@ -122,7 +122,9 @@ if config.get("CELERY_BROKER_URL"):
 elif REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with atomic message files (coderportal/broker.py).
+    CELERY_BROKER_URL = "localhost"  # no scheme: a scheme would select kombu's transport by name
+    CELERY_BROKER_TRANSPORT = "coderportal.broker:Transport"
     _broker_dir = DATA_DIR / "broker"
     for sub in ("out", "processed"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
