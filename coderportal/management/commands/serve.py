@@ -56,7 +56,7 @@ class Command(BaseCommand):
                           f"{daemons} provisioner daemon(s); data in {settings.DATA_DIR})")
         self.stdout.flush()
         supervisor = Supervisor(specs, env=dict(os.environ), cwd=str(settings.BASE_DIR), grace_seconds=grace,
-                                log=self._log)
+                                log=self._log, events_file=settings.DATA_DIR / "server-events.jsonl")
         code = supervisor.run()
         if code:
             sys.exit(code)
