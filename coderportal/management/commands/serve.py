@@ -32,24 +32,27 @@ class Command(BaseCommand):
         changed = options.changed_environment(parsed)
         if changed:
             self._reexec(changed)
-        try:
-            host, port = options.parse_http_address(config.get("CODER_HTTP_ADDRESS"))
-            daemons = int(config.get("CODER_PROVISIONER_DAEMONS"))
-            web_workers = int(options.serve_option("CODER_WEB_WORKERS"))
-            grace = config.parse_duration(options.serve_option("CODER_SHUTDOWN_GRACE_PERIOD"))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        if daemons < 0 or web_workers < 1:
-            raise CommandError("--provisioner-daemons must be >= 0 and --web-workers >= 1")
+        config.check(options.SERVE_OPTIONS)  # settings.py checked the others at import
+        host, port = config.value("CODER_HTTP_ADDRESS")
+        daemons = config.get_int("CODER_PROVISIONER_DAEMONS")
+        web_workers = options.serve_option("CODER_WEB_WORKERS")
+        grace = options.serve_option("CODER_SHUTDOWN_GRACE_PERIOD").total_seconds()
+        if web_workers < 1:
+            raise CommandError("--web-workers must be at least 1")
+        if web_workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                f"--web-workers {web_workers} needs Redis (CODER_REDIS_URL): on the embedded default the "
+                "channel layer (terminal, logs, app proxy) and the cache (rate limits) live in each web "
+                "process's memory, so several processes would not see each other's connections and limits.")
 
         self._migrate()
         self._announce_first_user()
         connection.close()  # children open their own; nothing shared across the fork+exec
 
-        level = config.get("CODER_LOG_LEVEL")
+        level = config.value("CODER_LOG_LEVEL")
         specs = [children.web(host, port, web_workers, level), children.system_worker(self._default_queue(), level)]
         specs += [children.provisioner(i, level) for i in range(1, daemons + 1)]
-        if options.serve_option("CODER_SCHEDULER_ENABLE").strip().lower() in {"1", "true", "yes", "on"}:
+        if options.serve_option("CODER_SCHEDULER_ENABLE"):
             specs.append(children.scheduler(settings.DATA_DIR, level))
 
         self.stdout.write(f"View the Web UI: {settings.ACCESS_URL}  (listening on {host}:{port}; "
