@@ -16,6 +16,14 @@ def main():
         for line in str(exc).splitlines():
             sys.stderr.write(f"configuration error: {line}\n")
         sys.exit(2)
+    except Exception as exc:
+        from coderportal.management.unmigrated import explain
+
+        line = explain(exc)
+        if line is None:
+            raise
+        sys.stderr.write(f"error: {line}\n")
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served by us: /swagger works offline
     "guardian",
     "allauth",
     "allauth.account",
@@ -216,6 +217,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Coder-compatible /api/v2 of coderportal.",
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Template archives arrive as raw bodies, so the body cap must admit the largest archive.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(config.get_int("CODER_MAX_REQUEST_BODY_BYTES"),

@@ -7,6 +7,7 @@ command re-executes itself with the new environment: every process then reads on
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 from django.conf import settings
@@ -98,7 +99,17 @@ class Command(BaseCommand):
 
         if not has_first_user():
             url = settings.ACCESS_URL.rstrip("/")
+            # The command must reach this server's database: name the data directory it was
+            # started with, else the command would create an empty database in the default one.
+            prefix = ""
+            if os.environ.get("CODER_DATA_DIR"):
+                prefix = f"CODER_DATA_DIR={shlex.quote(str(settings.DATA_DIR))} "
+            if os.environ.get("CODER_SQLITE_PATH"):
+                prefix += f"CODER_SQLITE_PATH={shlex.quote(os.environ['CODER_SQLITE_PATH'])} "
+            same_env = " (with this server's CODER_* environment)" if settings.DATABASES["default"][
+                "ENGINE"].endswith("postgresql") else ""
             self.stdout.write(
                 "No users exist yet. Create the first (owner) user with\n"
                 f"  POST {url}/api/v2/users/first  {{\"username\", \"email\", \"password\"}}\n"
-                "or  python manage.py create_first_user --username NAME --email EMAIL --password-file FILE")
+                f"or  {prefix}python manage.py create_first_user --username NAME --email EMAIL "
+                f"--password-file FILE{same_env}")
