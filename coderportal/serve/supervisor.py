@@ -132,8 +132,8 @@ class Supervisor:
             return False
         delay = min(BACKOFF_FIRST * 2 ** (len(crashes) - 1), BACKOFF_MAX)
         self.log(f"ERROR: {name} (pid {proc.pid}) exited unexpectedly with code {code}; "
-                 f"restarting it in {delay:g}s (exit {len(crashes)} of {CRASH_LOOP_LIMIT} allowed "
-                 f"in {CRASH_LOOP_WINDOW / 60:g} min)")
+                 f"restarting it in {delay:g}s ({len(crashes)} exit(s) in {CRASH_LOOP_WINDOW / 60:g} min; "
+                 f"{CRASH_LOOP_LIMIT} stop the server)")
         self._event("child_restarted", name, code, action=f"restart in {delay:g}s")
         self._restart_at[name] = now + delay
         return True
