@@ -106,6 +106,10 @@ def main() -> None:
     print(f"backend: {backend}; cores: {os.cpu_count()}; load generator: asyncio+httpx, one process, loopback")
     load_before = os.getloadavg()[0]
     rows = []
+    if not os.environ.get("CODER_REDIS_URL") and any(w > 1 for w in args.web_workers):
+        # serve refuses several web processes on the embedded default (per-process channel layer and cache).
+        print("embedded default: measuring 1 web worker only (more than 1 needs CODER_REDIS_URL)")
+        args.web_workers = [1]
     for workers in args.web_workers:
         rows += run(workers, args.concurrency, min(args.duration, 60.0), args.max_requests)
     print(f"load average (1 min) before: {load_before:.1f}, after: {os.getloadavg()[0]:.1f}; "

@@ -1,15 +1,45 @@
 """Deployment configuration read from the environment, with Coder's variable names.
 
 Every setting the portal exposes is declared once here: its environment variable, its
-default and whether it is secret. `settings.py` reads values through `CONFIG`, the
-`serve` command maps its flags onto the same variables, and `/api/v2/deployment/config`
-renders the table with secrets redacted.
+default, its kind (bool, int, duration, URL, host:port, JSON, list, path, ...: see
+`config_types`) and whether it is secret. `check()` parses every option when settings are
+imported, so a bad value stops `serve` (and any `manage.py` command) at once with one line
+naming the variable and the accepted form; code reads typed values through `value()` and
+the `get_*` accessors, never by parsing text itself. `settings.py` reads values through this
+module, the `serve` command maps its flags onto the same variables, and
+`/api/v2/deployment/config` renders the table with secrets redacted.
 """
 from __future__ import annotations
 
+import copy
+import functools
 import os
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
+
+from coderportal.config_types import (
+    BOOL,
+    DURATION,
+    HOST_PORT,
+    HTTP_URL,
+    INT,
+    JSON_OBJECT,
+    KEY_VALUES,
+    LIST,
+    NUMBER,
+    OPTIONAL_PATH,
+    PATH,
+    STRING,
+    Kind,
+    choice,
+    url,
+)
+
+
+class ConfigError(Exception):
+    """One or more options have values of the wrong form; the message has one line per option."""
 
 
 @dataclass(frozen=True)
@@ -19,10 +49,30 @@ class Option:
     description: str
     secret: bool = False
     flag: str | None = None
+    kind: Kind = STRING
 
     @property
     def value(self) -> str:
+        """The raw text (environment, else default)."""
         return os.environ.get(self.env, self.default)
+
+    @property
+    def typed(self) -> Any:
+        """The parsed value; raises ConfigError when the text is not of this option's kind."""
+        raw = self.value
+        try:
+            parsed = _parse(self.kind, raw)
+        except ValueError:
+            shown = "(secret value)" if self.secret else repr(raw)
+            raise ConfigError(f"{self.env}={shown} is not valid: expected {self.kind.accepted}") from None
+        # Lists and dicts are cached: hand out copies so no caller can change another's value.
+        return copy.copy(parsed) if isinstance(parsed, (list, dict)) else parsed
+
+
+@functools.lru_cache(maxsize=512)
+def _parse(kind: Kind, raw: str) -> Any:
+    """Parse each distinct text once; the environment may still change (tests set variables)."""
+    return kind.parse(raw)
 
 
 def _default_data_dir() -> str:
@@ -32,95 +82,124 @@ def _default_data_dir() -> str:
 OPTIONS: dict[str, Option] = {
     o.env: o
     for o in [
-        Option("CODER_DATA_DIR", _default_data_dir(), "Directory holding all embedded-mode data.", flag="--data-dir"),
-        Option("CODER_ACCESS_URL", "", "External URL users and agents use to reach the portal.", flag="--access-url"),
-        Option("CODER_HTTP_ADDRESS", "127.0.0.1:3000", "Address the HTTP server binds to.", flag="--http-address"),
+        Option("CODER_DATA_DIR", _default_data_dir(), "Directory holding all embedded-mode data.", flag="--data-dir",
+               kind=PATH),
+        Option("CODER_ACCESS_URL", "", "External URL users and agents use to reach the portal.", flag="--access-url",
+               kind=HTTP_URL),
+        Option("CODER_HTTP_ADDRESS", "127.0.0.1:3000", "Address the HTTP server binds to.", flag="--http-address",
+               kind=HOST_PORT),
         Option("CODER_PG_CONNECTION_URL", "", "PostgreSQL URL; empty means embedded SQLite.", secret=True,
-               flag="--postgres-url"),
-        Option("CODER_SQLITE_PATH", "", "File of the embedded SQLite database (default: in the data directory)."),
+               flag="--postgres-url", kind=url("postgres", "postgresql")),
+        Option("CODER_SQLITE_PATH", "", "File of the embedded SQLite database (default: in the data directory).",
+               kind=OPTIONAL_PATH),
         Option("CODER_REDIS_URL", "", "Redis URL for broker, channel layer and cache; empty means embedded.",
-               secret=True, flag="--redis-url"),
-        Option("CELERY_BROKER_URL", "", "Overrides the Celery broker URL.", secret=True),
+               secret=True, flag="--redis-url", kind=url("redis", "rediss", "unix")),
+        Option("CELERY_BROKER_URL", "", "Overrides the Celery broker URL.", secret=True,
+               kind=url()),
         Option("CODER_PROVISIONER_DAEMONS", "3", "Number of built-in provisioner workers.",
-               flag="--provisioner-daemons"),
+               flag="--provisioner-daemons", kind=INT),
         Option("CODER_SESSION_DURATION", "24h", "Lifetime of browser and CLI sessions, refreshed on activity.",
-               flag="--session-duration"),
-        Option("CODER_DISABLE_SESSION_EXPIRY_REFRESH", "false", "Do not extend sessions on activity."),
-        Option("CODER_DEFAULT_TOKEN_LIFETIME", "168h", "Default lifetime of API tokens."),
+               flag="--session-duration", kind=DURATION),
+        Option("CODER_DISABLE_SESSION_EXPIRY_REFRESH", "false", "Do not extend sessions on activity.", kind=BOOL),
+        Option("CODER_DEFAULT_TOKEN_LIFETIME", "168h", "Default lifetime of API tokens.", kind=DURATION),
         Option("CODER_MAX_TOKEN_LIFETIME", "876600h", "Maximum lifetime of API tokens.",
-               flag="--max-token-lifetime"),
-        Option("CODER_DISABLE_PASSWORD_AUTH", "false", "Disable password login (owners keep it to avoid lock-out)."),
+               flag="--max-token-lifetime", kind=DURATION),
+        Option("CODER_DISABLE_PASSWORD_AUTH", "false", "Disable password login (owners keep it to avoid lock-out).",
+               kind=BOOL),
         Option("CODER_DISABLE_OWNER_WORKSPACE_ACCESS", "false",
                "Site owners may not connect (SSH, terminal, apps) to workspaces of other users.",
-               flag="--disable-owner-workspace-access"),
-        Option("CODER_API_RATE_LIMIT", "512", "API requests per minute per user (per IP when anonymous); 0 disables."),
-        Option("CODER_LOGIN_RATE_LIMIT", "12", "Login attempts per minute per IP; 0 disables."),
-        Option("CODER_MAX_REQUEST_BODY_BYTES", str(10 * 1024 * 1024), "Largest JSON body accepted by the API."),
-        Option("CODER_MAX_FILE_BYTES", str(10 * 1024 * 1024), "Largest template archive accepted by POST /files."),
+               flag="--disable-owner-workspace-access", kind=BOOL),
+        Option("CODER_API_RATE_LIMIT", "512", "API requests per minute per user (per IP when anonymous); 0 disables.",
+               kind=INT),
+        Option("CODER_LOGIN_RATE_LIMIT", "12", "Login attempts per minute per IP; 0 disables.", kind=INT),
+        Option("CODER_MAX_REQUEST_BODY_BYTES", str(10 * 1024 * 1024), "Largest JSON body accepted by the API.",
+               kind=INT),
+        Option("CODER_MAX_FILE_BYTES", str(10 * 1024 * 1024), "Largest template archive accepted by POST /files.",
+               kind=INT),
         Option("CODER_MAX_FILE_UNCOMPRESSED_BYTES", str(100 * 1024 * 1024),
-               "Largest total size a template archive may expand to."),
-        Option("CODER_MAX_FILE_ENTRIES", "10000", "Most entries a template archive may hold."),
-        Option("CODER_PROVISIONER_HEARTBEAT_SECONDS", "5", "How often a running job reports that it is alive."),
+               "Largest total size a template archive may expand to.", kind=INT),
+        Option("CODER_MAX_FILE_ENTRIES", "10000", "Most entries a template archive may hold.", kind=INT),
+        Option("CODER_PROVISIONER_HEARTBEAT_SECONDS", "5", "How often a running job reports that it is alive.",
+               kind=NUMBER),
         Option("CODER_PROVISIONER_HANG_TIMEOUT", "90s",
-               "A running job whose worker has not reported for this long is failed by the reaper."),
+               "A running job whose worker has not reported for this long is failed by the reaper.",
+               kind=DURATION),
         Option("CODER_PROVISIONER_PENDING_TIMEOUT", "30m",
-               "A pending job no live provisioner can take is failed after this long."),
+               "A pending job no live provisioner can take is failed after this long.", kind=DURATION),
         Option("CODER_PROVISIONER_DAEMON_OFFLINE_AFTER", "60s",
-               "A provisioner daemon not seen for this long is shown offline."),
-        Option("CODER_PROVISIONER_TAGS", "", "Tags of this provisioner worker, as k=v pairs separated by commas."),
+               "A provisioner daemon not seen for this long is shown offline.", kind=DURATION),
+        Option("CODER_PROVISIONER_TAGS", "", "Tags of this provisioner worker, as k=v pairs separated by commas.",
+               kind=KEY_VALUES),
         Option("CODER_ENABLE_ECHO_PROVISIONER", "false",
-               "Accept the scripted `echo` provisioner (for tests and demos, like Coder's)."),
-        Option("CODER_OIDC_ISSUER_URL", "", "OpenID Connect issuer URL; enables OIDC login."),
-        Option("CODER_OIDC_CLIENT_ID", "", "OIDC client id."),
-        Option("CODER_OIDC_CLIENT_SECRET", "", "OIDC client secret.", secret=True),
-        Option("CODER_OIDC_EMAIL_DOMAIN", "", "Comma-separated email domains allowed to log in with OIDC."),
-        Option("CODER_OIDC_SCOPES", "openid,profile,email", "Comma-separated OIDC scopes."),
-        Option("CODER_OIDC_GROUP_FIELD", "", "Claim holding the user's groups; enables group sync."),
-        Option("CODER_OIDC_GROUP_MAPPING", "{}", "JSON map from IdP group name to portal group name."),
-        Option("CODER_OIDC_GROUP_AUTO_CREATE", "true", "Create groups named by the IdP that do not exist."),
-        Option("CODER_OIDC_USER_ROLE_FIELD", "", "Claim holding the user's site roles; enables role sync."),
-        Option("CODER_OIDC_USER_ROLE_MAPPING", "{}", "JSON map from IdP role to list of portal site roles."),
-        Option("CODER_OIDC_SIGN_IN_TEXT", "OpenID Connect", "Text of the OIDC login button."),
-        Option("CODER_OIDC_ICON_URL", "", "Icon of the OIDC login button."),
-        Option("CODER_OAUTH2_GITHUB_CLIENT_ID", "", "GitHub OAuth client id; enables GitHub login."),
-        Option("CODER_OAUTH2_GITHUB_CLIENT_SECRET", "", "GitHub OAuth client secret.", secret=True),
-        Option("CODER_OAUTH2_GITHUB_ALLOWED_ORGS", "", "Comma-separated GitHub organizations allowed to log in."),
-        Option("CODER_OAUTH2_GITHUB_ALLOWED_TEAMS", "", "Comma-separated org/team slugs allowed to log in."),
-        Option("CODER_OAUTH2_GITHUB_ALLOW_EVERYONE", "false", "Allow any GitHub user to log in."),
-        Option("CODER_SECRET_KEY", "", "Django secret key; generated into the data dir when empty.", secret=True),
-        Option("CODER_PROMETHEUS_ENABLE", "false", "Expose Prometheus metrics."),
-        Option("CODER_LOG_LEVEL", "INFO", "Server log level."),
+               "Accept the scripted `echo` provisioner (for tests and demos, like Coder's).", kind=BOOL),
+        Option("CODER_OIDC_ISSUER_URL", "", "OpenID Connect issuer URL; enables OIDC login.", kind=HTTP_URL),
+        Option("CODER_OIDC_CLIENT_ID", "", "OIDC client id.", kind=STRING),
+        Option("CODER_OIDC_CLIENT_SECRET", "", "OIDC client secret.", secret=True, kind=STRING),
+        Option("CODER_OIDC_EMAIL_DOMAIN", "", "Comma-separated email domains allowed to log in with OIDC.",
+               kind=LIST),
+        Option("CODER_OIDC_SCOPES", "openid,profile,email", "Comma-separated OIDC scopes.", kind=LIST),
+        Option("CODER_OIDC_GROUP_FIELD", "", "Claim holding the user's groups; enables group sync.", kind=STRING),
+        Option("CODER_OIDC_GROUP_MAPPING", "{}", "JSON map from IdP group name to portal group name.",
+               kind=JSON_OBJECT),
+        Option("CODER_OIDC_GROUP_AUTO_CREATE", "true", "Create groups named by the IdP that do not exist.",
+               kind=BOOL),
+        Option("CODER_OIDC_USER_ROLE_FIELD", "", "Claim holding the user's site roles; enables role sync.",
+               kind=STRING),
+        Option("CODER_OIDC_USER_ROLE_MAPPING", "{}", "JSON map from IdP role to list of portal site roles.",
+               kind=JSON_OBJECT),
+        Option("CODER_OIDC_SIGN_IN_TEXT", "OpenID Connect", "Text of the OIDC login button.", kind=STRING),
+        Option("CODER_OIDC_ICON_URL", "", "Icon of the OIDC login button (a URL or a path on this server).",
+               kind=STRING),
+        Option("CODER_OAUTH2_GITHUB_CLIENT_ID", "", "GitHub OAuth client id; enables GitHub login.", kind=STRING),
+        Option("CODER_OAUTH2_GITHUB_CLIENT_SECRET", "", "GitHub OAuth client secret.", secret=True, kind=STRING),
+        Option("CODER_OAUTH2_GITHUB_ALLOWED_ORGS", "", "Comma-separated GitHub organizations allowed to log in.",
+               kind=LIST),
+        Option("CODER_OAUTH2_GITHUB_ALLOWED_TEAMS", "", "Comma-separated org/team slugs allowed to log in.",
+               kind=LIST),
+        Option("CODER_OAUTH2_GITHUB_ALLOW_EVERYONE", "false", "Allow any GitHub user to log in.", kind=BOOL),
+        Option("CODER_SECRET_KEY", "", "Django secret key; generated into the data dir when empty.", secret=True,
+               kind=STRING),
+        Option("CODER_LOG_LEVEL", "INFO", "Server log level.", kind=choice("DEBUG", "INFO", "WARNING", "ERROR")),
     ]
 }
 
 
 def get(env: str) -> str:
+    """The raw text of an option; prefer `value()` or a typed accessor."""
     return OPTIONS[env].value
 
 
+def value(env: str) -> Any:
+    """The typed value of an option (bool, int, timedelta, list, dict, Path, ... by its kind)."""
+    return OPTIONS[env].typed
+
+
 def get_bool(env: str) -> bool:
-    return get(env).strip().lower() in {"1", "true", "yes", "on"}
+    return bool(value(env))
+
+
+def get_int(env: str) -> int:
+    return int(value(env))
+
+
+def get_duration(env: str) -> timedelta:
+    return value(env)
 
 
 def get_list(env: str) -> list[str]:
-    return [part.strip() for part in get(env).split(",") if part.strip()]
+    return list(value(env))
 
 
-def parse_duration(text: str) -> int:
-    """Seconds in a Go-style duration such as `24h`, `90m`, `1h30m`, `45s`."""
-    total, number = 0.0, ""
-    units = {"h": 3600, "m": 60, "s": 1, "d": 86400}
-    for char in text.strip():
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in units and number:
-            total += float(number) * units[char]
-            number = ""
-        else:
-            raise ValueError(f"invalid duration {text!r}")
-    if number:
-        raise ValueError(f"invalid duration {text!r}: missing unit")
-    return int(total)
+def check(options=None) -> None:
+    """Parse every option; raise ConfigError with one line per bad value (settings import calls this)."""
+    problems = []
+    for option in options if options is not None else OPTIONS.values():
+        try:
+            _ = option.typed
+        except ConfigError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def redacted() -> list[dict]:

@@ -15,8 +15,12 @@ import dj_database_url
 from accounts.sso import sso_settings
 from coderportal import config
 
+# Every option is parsed here, before anything uses one: a bad value stops the process at once
+# with one line naming the variable (manage.py prints it without a traceback).
+config.check()
+
 BASE_DIR = Path(__file__).resolve().parent.parent
-DATA_DIR = Path(config.get("CODER_DATA_DIR")).expanduser()
+DATA_DIR = config.value("CODER_DATA_DIR")
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
@@ -45,6 +49,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's assets, served by us: /swagger works offline
     "guardian",
     "allauth",
     "allauth.account",
@@ -100,7 +105,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": config.get("CODER_SQLITE_PATH") or DATA_DIR / "coderportal.sqlite3",
+            "NAME": config.value("CODER_SQLITE_PATH") or DATA_DIR / "coderportal.sqlite3",
             # Several processes (web, workers, scheduler) share the file: WAL lets readers
             # proceed during writes, IMMEDIATE transactions avoid upgrade deadlocks.
             "OPTIONS": {
@@ -122,7 +127,9 @@ if config.get("CELERY_BROKER_URL"):
 elif REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
 else:
-    CELERY_BROKER_URL = "filesystem://"
+    # kombu's filesystem transport with atomic message files (coderportal/broker.py).
+    CELERY_BROKER_URL = "localhost"  # no scheme: a scheme would select kombu's transport by name
+    CELERY_BROKER_TRANSPORT = "coderportal.broker:Transport"
     _broker_dir = DATA_DIR / "broker"
     for sub in ("out", "processed"):
         (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
@@ -170,7 +177,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = config.parse_duration(config.get("CODER_SESSION_DURATION"))
+SESSION_COOKIE_AGE = int(config.get_duration("CODER_SESSION_DURATION").total_seconds())
 # Sessions are refreshed on activity (Coder semantics) unless disabled.
 SESSION_SAVE_EVERY_REQUEST = not config.get_bool("CODER_DISABLE_SESSION_EXPIRY_REFRESH")
 LOGIN_URL = "/login"
@@ -210,10 +217,13 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Coder-compatible /api/v2 of coderportal.",
     "VERSION": "2.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 # Template archives arrive as raw bodies, so the body cap must admit the largest archive.
-DATA_UPLOAD_MAX_MEMORY_SIZE = max(int(config.get("CODER_MAX_REQUEST_BODY_BYTES")),
-                                  int(config.get("CODER_MAX_FILE_BYTES")))
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(config.get_int("CODER_MAX_REQUEST_BODY_BYTES"),
+                                  config.get_int("CODER_MAX_FILE_BYTES"))
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -233,7 +243,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": config.get("CODER_LOG_LEVEL")},
+    "root": {"handlers": ["console"], "level": config.value("CODER_LOG_LEVEL")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]  # usernames are unique case-insensitively (constraint)

@@ -1,14 +1,15 @@
-"""Top-level routes: health, admin, login/SSO, the /api/v2 tree and its OpenAPI schema."""
+"""Top-level routes: home, health, admin, login/SSO, the /api/v2 tree and its OpenAPI schema."""
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
+from coderportal import views
 from coderportal.api import deployment
 
 api_v2 = [
     path("buildinfo", deployment.BuildInfoView.as_view()),
     path("deployment/config", deployment.DeploymentConfigView.as_view()),
-    path("openapi.json", SpectacularAPIView.as_view(), name="openapi-schema"),
+    path("openapi.json", views.OpenApiSchemaView.as_view(), name="openapi-schema"),
     path("", include("accounts.api.urls")),
     path("", include("templates_app.api.urls")),
     path("", include("workspaces.agentapi.urls")),
@@ -16,6 +17,7 @@ api_v2 = [
 ]
 
 urlpatterns = [
+    path("", views.home, name="home"),
     path("healthz", deployment.healthz),
     path("bin/", include("workspaces.agentapi.bin_urls")),
     path("", include("workspaces.terminal.urls")),

@@ -36,6 +36,8 @@ def test_every_flagged_option_is_a_serve_flag_that_sets_its_variable():
 
 
 def test_http_address_parsing():
-    assert options.parse_http_address("127.0.0.1:3000") == ("127.0.0.1", 3000)
-    assert options.parse_http_address(":8080") == ("0.0.0.0", 8080)
-    assert options.parse_http_address("[::1]:3000") == ("::1", 3000)
+    from coderportal.config_types import HOST_PORT
+
+    assert HOST_PORT.parse("127.0.0.1:3000") == ("127.0.0.1", 3000)
+    assert HOST_PORT.parse(":8080") == ("0.0.0.0", 8080)
+    assert HOST_PORT.parse("[::1]:3000") == ("::1", 3000)

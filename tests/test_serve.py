@@ -188,16 +188,72 @@ def test_serve_bootstraps_serves_runs_tasks_and_stops_cleanly(serve):
     assert "all processes stopped" in served.output()
 
 
-def test_a_child_that_dies_takes_the_server_down_without_orphans(serve):
+def _child(served, marker: str) -> psutil.Process | None:
+    return next((p for p in psutil.Process(served.proc.pid).children() if marker in " ".join(p.cmdline())), None)
+
+
+def _events(served) -> list[dict]:
+    path = served.data_dir / "server-events.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_a_worker_child_that_dies_is_restarted_and_the_server_keeps_serving(serve):
+    served = serve(daemons=1)
+    served.wait_healthy()
+    worker = _child(served, "system@")
+    worker.kill()
+
+    _wait(lambda: any(e["event"] == "child_restarted" and e["child"] == "system" for e in _events(served)),
+          60, "the restart to be recorded")
+    _wait(lambda: getattr(_child(served, "system@"), "pid", worker.pid) != worker.pid, 60, "a new system worker")
+    assert served.proc.poll() is None, served.output()
+    assert "system (pid" in served.output() and "restarting it in 1s" in served.output()
+    assert httpx.get(f"{served.base}/healthz", timeout=10).status_code == 200
+
+    # The new worker runs tasks.
+    token = uuid.uuid4().hex
+    sent = served.manage("shell", "-c", f"from coderportal.tasks import ping; ping.delay({token!r})")
+    assert sent.returncode == 0, sent.stderr
+    _wait((served.data_dir / "pings" / f"{token}.json").exists, 60, "the ping task to run")
+    assert served.stop() == 0, served.output()
+
+
+def test_a_crash_loop_stops_the_server_non_zero_without_orphans(serve):
+    from coderportal.serve.supervisor import CRASH_LOOP_LIMIT
+
     served = serve(daemons=1)
     served.wait_healthy()
     tree = served.tree()
-    worker = next(p for p in psutil.Process(served.proc.pid).children()
-                  if "provisioner-1@" in " ".join(p.cmdline()))
-    worker.kill()
-    code = served.proc.wait(timeout=90)
-    assert code != 0
-    assert "exited unexpectedly" in served.output()
+    killed: set[int] = set()
+
+    def kill_the_provisioner():  # each new provisioner-1 as soon as it appears
+        if served.proc.poll() is not None:
+            return True
+        try:
+            worker = _child(served, "provisioner-1@")
+        except psutil.NoSuchProcess:
+            return False
+        if worker is not None and worker.pid not in killed:
+            killed.add(worker.pid)
+            tree.extend(psutil.Process(served.proc.pid).children(recursive=True))
+            worker.kill()
+        return False
+
+    _wait(kill_the_provisioner, 120, "serve to stop")
+    assert served.proc.wait(timeout=90) != 0
+    assert len(killed) == CRASH_LOOP_LIMIT
+    assert "crash loop, stopping the server" in served.output()
+    assert [e["event"] for e in _events(served)] == ["child_restarted"] * (CRASH_LOOP_LIMIT - 1) + ["crash_loop"]
+    _wait(lambda: not _survivors(tree), 10, "every child to exit")
+
+
+def test_the_web_server_dying_still_stops_the_server(serve):
+    served = serve(daemons=0)
+    served.wait_healthy()
+    tree = served.tree()
+    _child(served, "uvicorn").kill()
+    assert served.proc.wait(timeout=90) != 0
+    assert "web (pid" in served.output() and "stopping the server" in served.output()
     _wait(lambda: not _survivors(tree), 10, "every child to exit")
 
 

@@ -43,7 +43,7 @@ def issue(user, *, login_type: str, lifetime_seconds: int | None = None, token_n
     """Create a key and return it with the only copy of the plaintext token (no audit, no checks:
     callers are services that already authorized, or tests)."""
     if lifetime_seconds is None:
-        lifetime_seconds = config.parse_duration(config.get("CODER_SESSION_DURATION"))
+        lifetime_seconds = int(config.get_duration("CODER_SESSION_DURATION").total_seconds())
     secret = _new_secret()
     key = APIKey.objects.create(
         id=_new_id(), user=user, hashed_secret=hash_secret(secret), login_type=login_type,
@@ -62,11 +62,11 @@ def key_snapshot(key: APIKey) -> dict:
 
 
 def max_token_lifetime_seconds() -> int:
-    return config.parse_duration(config.get("CODER_MAX_TOKEN_LIFETIME"))
+    return int(config.get_duration("CODER_MAX_TOKEN_LIFETIME").total_seconds())
 
 
 def default_token_lifetime_seconds() -> int:
-    return config.parse_duration(config.get("CODER_DEFAULT_TOKEN_LIFETIME"))
+    return int(config.get_duration("CODER_DEFAULT_TOKEN_LIFETIME").total_seconds())
 
 
 def _authorize_for(actor: Actor, user, action: str) -> None:

@@ -11,27 +11,11 @@ same provider id ("oidc" or "github"), the environment wins — see `adapter.lis
 """
 from __future__ import annotations
 
-import json
-
 from coderportal import config
 
 OIDC_PROVIDER_ID = "oidc"  # URL: /accounts/oidc/oidc/login/ ; callback .../login/callback/
 GITHUB_PROVIDER_ID = "github"
 GITHUB_SCOPES = ["read:user", "user:email", "read:org"]
-
-
-def _json(env: str, default):
-    """Parse a JSON option; a malformed value is a configuration error reported at start-up."""
-    text = config.get(env).strip()
-    if not text:
-        return default
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"{env} is not valid JSON: {exc}") from None
-    if not isinstance(value, dict):
-        raise ValueError(f"{env} must be a JSON object")
-    return value
 
 
 def oidc_app() -> dict | None:
@@ -51,10 +35,10 @@ def oidc_app() -> dict | None:
             "icon_url": config.get("CODER_OIDC_ICON_URL"),
             "email_domains": config.get_list("CODER_OIDC_EMAIL_DOMAIN"),
             "group_field": config.get("CODER_OIDC_GROUP_FIELD").strip(),
-            "group_mapping": _json("CODER_OIDC_GROUP_MAPPING", {}),
+            "group_mapping": config.value("CODER_OIDC_GROUP_MAPPING"),
             "group_auto_create": config.get_bool("CODER_OIDC_GROUP_AUTO_CREATE"),
             "user_role_field": config.get("CODER_OIDC_USER_ROLE_FIELD").strip(),
-            "user_role_mapping": _json("CODER_OIDC_USER_ROLE_MAPPING", {}),
+            "user_role_mapping": config.value("CODER_OIDC_USER_ROLE_MAPPING"),
             "source": "environment",
         },
     }

@@ -10,7 +10,7 @@ class _ConfiguredThrottle(SimpleRateThrottle):
     option = ""
 
     def get_rate(self):
-        per_minute = int(config.get(self.option) or 0)
+        per_minute = config.get_int(self.option)
         return f"{per_minute}/min" if per_minute > 0 else None
 
     def allow_request(self, request, view):

@@ -17,6 +17,8 @@ class ChildSpec:
     name: str
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)  # on top of serve's own environment
+    # Restarted in place when it dies (workers, scheduler); the web server's death stops the server.
+    restartable: bool = True
 
 
 def _celery(*args: str) -> list[str]:
@@ -31,7 +33,7 @@ def web(host: str, port: int, workers: int, log_level: str) -> ChildSpec:
         argv += ["--workers", str(workers)]
     if log_level.upper() != "DEBUG":
         argv.append("--no-access-log")  # per-request lines cost throughput; DEBUG turns them on
-    return ChildSpec("web", argv)
+    return ChildSpec("web", argv, restartable=False)
 
 
 def worker_args(name: str, queue_names: list[str], log_level: str, *, pool: str = "prefork",

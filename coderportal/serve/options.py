@@ -11,15 +11,19 @@ import os
 
 from coderportal import config
 from coderportal.config import Option
+from coderportal.config_types import BOOL, DURATION, INT
 
 # Knobs of the process tree itself; they never reach settings.py.
 SERVE_OPTIONS: list[Option] = [
-    Option("CODER_WEB_WORKERS", "1", "Number of web server processes (uvicorn workers).", flag="--web-workers"),
+    Option("CODER_WEB_WORKERS", "1",
+           "Number of web server processes (uvicorn workers); more than 1 needs Redis (CODER_REDIS_URL).",
+           flag="--web-workers", kind=INT),
     Option("CODER_SCHEDULER_ENABLE", "true",
            "Run the scheduler (celery beat) in this process tree; enable it on exactly one replica.",
-           flag="--scheduler"),
+           flag="--scheduler", kind=BOOL),
     Option("CODER_SHUTDOWN_GRACE_PERIOD", "30s",
-           "How long children may take to stop after SIGTERM before they are killed.", flag="--shutdown-grace-period"),
+           "How long children may take to stop after SIGTERM before they are killed.", flag="--shutdown-grace-period",
+           kind=DURATION),
 ]
 
 
@@ -28,9 +32,9 @@ def all_options() -> list[Option]:
     return [o for o in config.OPTIONS.values() if o.flag] + SERVE_OPTIONS
 
 
-def serve_option(env: str) -> str:
-    """Value of a serve-only option (environment, else default)."""
-    return next(o for o in SERVE_OPTIONS if o.env == env).value
+def serve_option(env: str):
+    """Typed value of a serve-only option (environment, else default); ConfigError when malformed."""
+    return next(o for o in SERVE_OPTIONS if o.env == env).typed
 
 
 def add_flags(parser: argparse.ArgumentParser) -> None:
@@ -48,12 +52,3 @@ def env_overrides(parsed: dict) -> dict[str, str]:
 def changed_environment(parsed: dict) -> dict[str, str]:
     """The flag-derived variables that differ from the current environment."""
     return {k: v for k, v in env_overrides(parsed).items() if os.environ.get(k) != v}
-
-
-def parse_http_address(address: str) -> tuple[str, int]:
-    """`host:port`, `:port` (all interfaces) or `[v6]:port` -> (host, port)."""
-    host, sep, port = address.rpartition(":")
-    if not sep or not port.isdigit():
-        raise ValueError(f"invalid HTTP address {address!r}: expected host:port")
-    host = host.strip("[]") or "0.0.0.0"
-    return host, int(port)

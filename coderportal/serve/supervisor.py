@@ -8,25 +8,39 @@
 - Stop: SIGTERM to each child (its own graceful shutdown: Celery finishes the running job,
   uvicorn drains connections), then after the grace period SIGKILL to each process group and to
   every descendant seen, then reap.
-- A child that exits on its own is a failure: it is reported, the others are stopped and
-  `run()` returns non-zero, so the service manager (systemd, Kubernetes) restarts the whole
-  server. Restarting parts in place would hide crash loops and leave half a server serving.
+- A worker child (system worker, provisioner daemons, scheduler) that exits on its own is
+  reported (a log line and a line in the events file) and restarted after a backoff (1 s,
+  doubling up to 30 s), in the embedded default and in production alike: Celery redelivers
+  what it was running (late acks) and the reaper fails a job it held, so a restart loses
+  nothing, and the web server keeps serving meanwhile (Coder restarts its built-in
+  provisioner daemons in-process the same way).
+- A crash loop (`CRASH_LOOP_LIMIT` exits of one child within `CRASH_LOOP_WINDOW` seconds) or
+  the exit of a child that is not restartable (the web server) stops everything and `run()`
+  returns non-zero, so the service manager (systemd, Kubernetes) restarts the whole server
+  and the failure cannot hide.
 """
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 
 import psutil
 
 from coderportal.serve.children import ChildSpec
 
 PR_SET_PDEATHSIG = 1
+CRASH_LOOP_LIMIT = 5
+CRASH_LOOP_WINDOW = 600.0
+BACKOFF_FIRST, BACKOFF_MAX = 1.0, 30.0
 
 
 def _die_with_parent(parent_pid: int) -> Callable[[], None]:
@@ -43,22 +57,28 @@ def _die_with_parent(parent_pid: int) -> Callable[[], None]:
 
 class Supervisor:
     def __init__(self, specs: Iterable[ChildSpec], *, env: dict[str, str], cwd: str, grace_seconds: float,
-                 log: Callable[[str], None] = print):
-        self.specs = list(specs)
+                 log: Callable[[str], None] = print, events_file: Path | None = None):
+        self.specs = {spec.name: spec for spec in specs}
         self.env = env
         self.cwd = cwd
         self.grace = grace_seconds
         self.log = log
+        self.events_file = events_file
         self.children: dict[str, subprocess.Popen] = {}
+        self._crashes: dict[str, deque[float]] = {name: deque() for name in self.specs}
+        self._restart_at: dict[str, float] = {}  # child name -> monotonic time of its pending restart
         self._stop_signal: int | None = None
 
     # --- lifecycle ----------------------------------------------------------------------
     def start(self) -> None:
-        for spec in self.specs:
-            preexec = _die_with_parent(os.getpid()) if sys.platform.startswith("linux") else None
-            self.children[spec.name] = subprocess.Popen(
-                spec.argv, env={**self.env, **spec.env}, cwd=self.cwd, start_new_session=True, preexec_fn=preexec)
-            self.log(f"started {spec.name} (pid {self.children[spec.name].pid})")
+        for spec in self.specs.values():
+            self._spawn(spec)
+
+    def _spawn(self, spec: ChildSpec) -> None:
+        preexec = _die_with_parent(os.getpid()) if sys.platform.startswith("linux") else None
+        self.children[spec.name] = subprocess.Popen(
+            spec.argv, env={**self.env, **spec.env}, cwd=self.cwd, start_new_session=True, preexec_fn=preexec)
+        self.log(f"started {spec.name} (pid {self.children[spec.name].pid})")
 
     def run(self) -> int:
         """Start the children, wait for a stop signal or a child's death, stop everything."""
@@ -80,15 +100,55 @@ class Supervisor:
 
     def _watch(self) -> int:
         while self._stop_signal is None:
-            for name, proc in self.children.items():
+            now = time.monotonic()
+            for name, proc in list(self.children.items()):
+                if name in self._restart_at:
+                    if now >= self._restart_at[name]:
+                        del self._restart_at[name]
+                        self._spawn(self.specs[name])
+                    continue
                 code = proc.poll()
-                if code is not None:
-                    self.log(f"ERROR: {name} (pid {proc.pid}) exited unexpectedly with code {code}; "
-                             "stopping the server")
+                if code is not None and not self._child_exited(name, proc, code, now):
                     return 1
             time.sleep(0.2)
         self.log(f"received {signal.Signals(self._stop_signal).name}: stopping")
         return 0
+
+    def _child_exited(self, name: str, proc: subprocess.Popen, code: int, now: float) -> bool:
+        """Report a child's exit and schedule its restart; False when the server must stop."""
+        self._killpg(proc.pid)  # what the dead child left running (pool processes, Terraform)
+        crashes = self._crashes[name]
+        crashes.append(now)
+        while crashes and crashes[0] < now - CRASH_LOOP_WINDOW:
+            crashes.popleft()
+        if not self.specs[name].restartable:
+            self.log(f"ERROR: {name} (pid {proc.pid}) exited unexpectedly with code {code}; stopping the server")
+            self._event("child_exited", name, code, action="stop server")
+            return False
+        if len(crashes) >= CRASH_LOOP_LIMIT:
+            self.log(f"ERROR: {name} (pid {proc.pid}) exited with code {code}, {len(crashes)} times in "
+                     f"{CRASH_LOOP_WINDOW / 60:g} min: crash loop, stopping the server")
+            self._event("crash_loop", name, code, action="stop server")
+            return False
+        delay = min(BACKOFF_FIRST * 2 ** (len(crashes) - 1), BACKOFF_MAX)
+        self.log(f"ERROR: {name} (pid {proc.pid}) exited unexpectedly with code {code}; "
+                 f"restarting it in {delay:g}s ({len(crashes)} exit(s) in {CRASH_LOOP_WINDOW / 60:g} min; "
+                 f"{CRASH_LOOP_LIMIT} stop the server)")
+        self._event("child_restarted", name, code, action=f"restart in {delay:g}s")
+        self._restart_at[name] = now + delay
+        return True
+
+    def _event(self, kind: str, child: str, code: int, *, action: str) -> None:
+        """One JSON line per event in the events file: the server's health history for operators."""
+        if self.events_file is None:
+            return
+        line = json.dumps({"time": datetime.now(UTC).isoformat(), "event": kind, "child": child,
+                           "exit_code": code, "action": action})
+        try:
+            with open(self.events_file, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+        except OSError as exc:  # a full disk must not stop the supervisor
+            self.log(f"could not record the event in {self.events_file}: {exc}")
 
     # --- shutdown -----------------------------------------------------------------------
     def _descendants(self) -> list[psutil.Process]:
@@ -106,6 +166,7 @@ class Supervisor:
         # Remember the whole tree first: children re-parented to init after their parent dies
         # are otherwise out of sight.
         tree = self._descendants()
+        self._restart_at.clear()
         for proc in self.children.values():
             if proc.poll() is None:
                 self._signal(proc.pid, signal.SIGTERM)

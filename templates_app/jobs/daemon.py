@@ -20,12 +20,11 @@ log = logging.getLogger(__name__)
 
 
 def offline_after() -> timedelta:
-    return timedelta(seconds=config.parse_duration(config.get("CODER_PROVISIONER_DAEMON_OFFLINE_AFTER")))
+    return config.get_duration("CODER_PROVISIONER_DAEMON_OFFLINE_AFTER")
 
 
 def configured_tags() -> dict[str, str]:
-    raw = [part for part in config.get("CODER_PROVISIONER_TAGS").split(",") if part.strip()]
-    return queues.parse_tag_args(raw)
+    return config.value("CODER_PROVISIONER_TAGS")
 
 
 def register(name: str, tags: dict | None = None, organization=None) -> ProvisionerDaemon:

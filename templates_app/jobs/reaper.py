@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 
 
 def _seconds(option: str) -> timedelta:
-    return timedelta(seconds=config.parse_duration(config.get(option)))
+    return config.get_duration(option)
 
 
 def reap(now=None) -> dict[str, int]:

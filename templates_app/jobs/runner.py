@@ -24,7 +24,7 @@ REDACTED = "********"
 
 
 def heartbeat_seconds() -> float:
-    return float(config.get("CODER_PROVISIONER_HEARTBEAT_SECONDS"))
+    return config.value("CODER_PROVISIONER_HEARTBEAT_SECONDS")
 
 
 def claim(job_id, worker_name: str) -> ProvisionerJob | None:

@@ -16,9 +16,9 @@ from templates_app.models import File
 
 def archive_limits() -> archives.Limits:
     return archives.Limits(
-        max_archive_bytes=int(config.get("CODER_MAX_FILE_BYTES")),
-        max_uncompressed_bytes=int(config.get("CODER_MAX_FILE_UNCOMPRESSED_BYTES")),
-        max_entries=int(config.get("CODER_MAX_FILE_ENTRIES")),
+        max_archive_bytes=config.get_int("CODER_MAX_FILE_BYTES"),
+        max_uncompressed_bytes=config.get_int("CODER_MAX_FILE_UNCOMPRESSED_BYTES"),
+        max_entries=config.get_int("CODER_MAX_FILE_ENTRIES"),
     )
 
 

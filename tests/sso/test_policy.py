@@ -177,5 +177,7 @@ def test_malformed_mapping_is_a_clear_configuration_error(monkeypatch):
     monkeypatch.setenv("CODER_OIDC_ISSUER_URL", "https://idp.example.com")
     monkeypatch.setenv("CODER_OIDC_CLIENT_ID", "portal")
     monkeypatch.setenv("CODER_OIDC_GROUP_MAPPING", "{not json")
-    with pytest.raises(ValueError, match="CODER_OIDC_GROUP_MAPPING is not valid JSON"):
+    from coderportal.config import ConfigError
+
+    with pytest.raises(ConfigError, match="CODER_OIDC_GROUP_MAPPING='{not json' is not valid: expected a JSON object"):
         sso_settings.providers()

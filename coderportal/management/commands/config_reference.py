@@ -18,8 +18,9 @@ README_BLOCK = re.compile(r"(<!-- config-reference:start -->\n).*?(<!-- config-r
 
 
 def render() -> str:
-    """Markdown table of every option: environment variable, serve flag, default, description."""
-    lines = ["| Environment variable | `serve` flag | Default | Description |", "| --- | --- | --- | --- |"]
+    """Markdown table of every option: environment variable, serve flag, kind, default, description."""
+    lines = ["| Environment variable | `serve` flag | Kind | Default | Description |",
+             "| --- | --- | --- | --- | --- |"]
     for option in [*config.OPTIONS.values(), *SERVE_OPTIONS]:
         if option.env == "CODER_DATA_DIR":
             default = "`~/.local/share/coderportal`"  # machine-dependent; show the rule, not this host
@@ -27,7 +28,7 @@ def render() -> str:
             default = f"`{option.default}`" if option.default else ""
         flag = f"`{option.flag}`" if option.flag else ""
         description = option.description + (" Secret: never shown by the API." if option.secret else "")
-        lines.append(f"| `{option.env}` | {flag} | {_cell(default)} | {_cell(description)} |")
+        lines.append(f"| `{option.env}` | {flag} | {option.kind.name} | {_cell(default)} | {_cell(description)} |")
     return "\n".join(lines) + "\n"
 
 

@@ -31,9 +31,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, tags, name, print_queues, **_):
         try:
-            pairs = [part for value in (tags or [config.get("CODER_PROVISIONER_TAGS")])
-                     for part in value.split(",") if part.strip()]
-            parsed = queues.parse_tag_args(pairs)
+            if tags:
+                parsed = queues.parse_tag_args([part for value in tags for part in value.split(",") if part.strip()])
+            else:
+                parsed = config.value("CODER_PROVISIONER_TAGS")
             queue_names = queues.queues_for_daemon(parsed)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
@@ -42,7 +43,7 @@ class Command(BaseCommand):
             return
         node = name or f"provisionerd-{os.getpid()}@{socket.gethostname()}"
         argv = [sys.executable, "-m", "celery", "-A", "coderportal",
-                *children.worker_args(node, queue_names, config.get("CODER_LOG_LEVEL"))]
+                *children.worker_args(node, queue_names, config.value("CODER_LOG_LEVEL"))]
         self.stdout.write(f"provisionerd {node}: tags {queues.normalize_tags(parsed)}; queues {', '.join(queue_names)}")
         self.stdout.flush()
         os.execve(sys.executable, argv, {**os.environ, **children.provisioner_env(parsed)})

@@ -7,6 +7,7 @@ command re-executes itself with the new environment: every process then reads on
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 
 from django.conf import settings
@@ -32,31 +33,34 @@ class Command(BaseCommand):
         changed = options.changed_environment(parsed)
         if changed:
             self._reexec(changed)
-        try:
-            host, port = options.parse_http_address(config.get("CODER_HTTP_ADDRESS"))
-            daemons = int(config.get("CODER_PROVISIONER_DAEMONS"))
-            web_workers = int(options.serve_option("CODER_WEB_WORKERS"))
-            grace = config.parse_duration(options.serve_option("CODER_SHUTDOWN_GRACE_PERIOD"))
-        except ValueError as exc:
-            raise CommandError(str(exc)) from exc
-        if daemons < 0 or web_workers < 1:
-            raise CommandError("--provisioner-daemons must be >= 0 and --web-workers >= 1")
+        config.check(options.SERVE_OPTIONS)  # settings.py checked the others at import
+        host, port = config.value("CODER_HTTP_ADDRESS")
+        daemons = config.get_int("CODER_PROVISIONER_DAEMONS")
+        web_workers = options.serve_option("CODER_WEB_WORKERS")
+        grace = options.serve_option("CODER_SHUTDOWN_GRACE_PERIOD").total_seconds()
+        if web_workers < 1:
+            raise CommandError("--web-workers must be at least 1")
+        if web_workers > 1 and not settings.REDIS_URL:
+            raise CommandError(
+                f"--web-workers {web_workers} needs Redis (CODER_REDIS_URL): on the embedded default the "
+                "channel layer (terminal, logs, app proxy) and the cache (rate limits) live in each web "
+                "process's memory, so several processes would not see each other's connections and limits.")
 
         self._migrate()
         self._announce_first_user()
         connection.close()  # children open their own; nothing shared across the fork+exec
 
-        level = config.get("CODER_LOG_LEVEL")
+        level = config.value("CODER_LOG_LEVEL")
         specs = [children.web(host, port, web_workers, level), children.system_worker(self._default_queue(), level)]
         specs += [children.provisioner(i, level) for i in range(1, daemons + 1)]
-        if options.serve_option("CODER_SCHEDULER_ENABLE").strip().lower() in {"1", "true", "yes", "on"}:
+        if options.serve_option("CODER_SCHEDULER_ENABLE"):
             specs.append(children.scheduler(settings.DATA_DIR, level))
 
         self.stdout.write(f"View the Web UI: {settings.ACCESS_URL}  (listening on {host}:{port}; "
                           f"{daemons} provisioner daemon(s); data in {settings.DATA_DIR})")
         self.stdout.flush()
         supervisor = Supervisor(specs, env=dict(os.environ), cwd=str(settings.BASE_DIR), grace_seconds=grace,
-                                log=self._log)
+                                log=self._log, events_file=settings.DATA_DIR / "server-events.jsonl")
         code = supervisor.run()
         if code:
             sys.exit(code)
@@ -95,7 +99,17 @@ class Command(BaseCommand):
 
         if not has_first_user():
             url = settings.ACCESS_URL.rstrip("/")
+            # The command must reach this server's database: name the data directory it was
+            # started with, else the command would create an empty database in the default one.
+            prefix = ""
+            if os.environ.get("CODER_DATA_DIR"):
+                prefix = f"CODER_DATA_DIR={shlex.quote(str(settings.DATA_DIR))} "
+            if os.environ.get("CODER_SQLITE_PATH"):
+                prefix += f"CODER_SQLITE_PATH={shlex.quote(os.environ['CODER_SQLITE_PATH'])} "
+            same_env = " (with this server's CODER_* environment)" if settings.DATABASES["default"][
+                "ENGINE"].endswith("postgresql") else ""
             self.stdout.write(
                 "No users exist yet. Create the first (owner) user with\n"
                 f"  POST {url}/api/v2/users/first  {{\"username\", \"email\", \"password\"}}\n"
-                "or  python manage.py create_first_user --username NAME --email EMAIL --password-file FILE")
+                f"or  {prefix}python manage.py create_first_user --username NAME --email EMAIL "
+                f"--password-file FILE{same_env}")
