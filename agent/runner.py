@@ -61,6 +61,11 @@ class Agent:
         self.report_interval = DEFAULT_REPORT_INTERVAL
         self.extra_services = list(extra_services)  # callables(agent) started after the manifest
         self.runner: ScriptRunner | None = None
+        # The lifecycle as reported so far: [(state, changed_at)], replayed to a new agent row.
+        self.states: list[tuple[str, str]] = []
+        # Bumped when an update build gives this agent a new row (and manifest): loops
+        # reading the manifest (metadata, app health) end and start again from the new one.
+        self.generation = 0
 
     # -- plumbing -----------------------------------------------------------------------
     def _retry(self, what: str, call):
@@ -87,7 +92,9 @@ class Agent:
         self.logs.write(None, message, level)
 
     def lifecycle(self, state: str) -> None:
-        self._retry("report lifecycle", lambda: self.client.report_lifecycle(state, now_iso()))
+        changed_at = now_iso()
+        self.states.append((state, changed_at))
+        self._retry("report lifecycle", lambda: self.client.report_lifecycle(state, changed_at))
 
     def environment(self) -> dict:
         env = {k: v for k, v in os.environ.items() if k not in ("CODER_AGENT_TOKEN", "CODER_AGENT_AUTH")}
@@ -112,14 +119,32 @@ class Agent:
                 interval = answer.get("report_interval_seconds")
                 if interval:
                     self.report_interval = float(interval)
+                if answer.get("agent_id") and answer["agent_id"] != self.manifest.get("agent_id"):
+                    self._follow_new_build()
             except (APIError, OSError):
                 pass
             self.stop.wait(self.report_interval)
 
+    def _follow_new_build(self) -> None:
+        """An update build made a new agent row for our token while we kept running: take
+        its manifest (apps, metadata, environment) and tell the new row where we are."""
+        if self.stop.is_set():
+            return
+        manifest = self.client.manifest()
+        self.manifest = manifest
+        self.generation += 1
+        self.log(f"the workspace was rebuilt; now running as agent {manifest.get('agent_id')}")
+        self.runner.env = self.environment()
+        self.client.report_startup(VERSION, API_VERSION, self.directory())
+        for state, changed_at in list(self.states):
+            self.client.report_lifecycle(state, changed_at)
+        self._spawn(app_health_service, self)
+        self._spawn(self._metadata)
+
     def _metadata(self) -> None:
-        definitions = self.manifest.get("metadata") or []
+        generation, definitions = self.generation, self.manifest.get("metadata") or []
         due = {d["key"]: 0.0 for d in definitions}
-        while definitions and not self.stop.is_set():
+        while definitions and not self.stop.is_set() and generation == self.generation:
             now = time.monotonic()
             batch = []
             for d in definitions:
