@@ -1,7 +1,7 @@
 """The `local` starter template for real (real Terraform, the agent downloaded from a live
 portal): an update build keeps the app proxy and the terminal working without restarting
-the agent; stop and delete leave no process that names the workspace; a start after a
-stop brings the Files app back on its port."""
+the agent; stop and delete leave no process that names the workspace (even when the agent
+was killed); a start after a stop brings the Files app back on its port."""
 from __future__ import annotations
 
 import io
@@ -151,5 +151,9 @@ def test_local_starter_update_stop_start_delete(portal, home, client_for, owner,
     wait_for(lambda: _files_app(portal, token, "dev") == 200, timeout=60, interval=0.5,
              message="Files app after a restart")
 
+    # An agent that cannot do its stop (killed) still leaves nothing behind once the
+    # template's destroy ran: it kills what is left of the agent's session.
+    os.kill(int((ws_dir / "agent.pid").read_text()), signal.SIGKILL)
+    assert processes_with_env("CODER_WORKSPACE_ID", ws_id)  # the Files server, orphaned
     _build(user, ws_id, transition="delete")
     _nothing_left(ws_id)
