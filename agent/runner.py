@@ -130,14 +130,16 @@ class Agent:
         its manifest (apps, metadata, environment) and tell the new row where we are."""
         if self.stop.is_set():
             return
+        # Reports first: if one fails, the manifest is still the old one and the next
+        # heartbeat tries again.
         manifest = self.client.manifest()
+        self.client.report_startup(VERSION, API_VERSION, self.directory())
+        for state, changed_at in list(self.states):
+            self.client.report_lifecycle(state, changed_at)
         self.manifest = manifest
         self.generation += 1
         self.log(f"the workspace was rebuilt; now running as agent {manifest.get('agent_id')}")
         self.runner.env = self.environment()
-        self.client.report_startup(VERSION, API_VERSION, self.directory())
-        for state, changed_at in list(self.states):
-            self.client.report_lifecycle(state, changed_at)
         self._spawn(app_health_service, self)
         self._spawn(self._metadata)
 
