@@ -3,12 +3,15 @@ started is ended after the stop scripts ran, detached ones included; and the sto
 bounded when the portal has become unreachable."""
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 import time
 
 import pytest
 
+from agent import processes
 from tests.agent.conftest import _free_port, make_agent, processes_with_env, wait_for
 from tests.workspaces.helpers import alive
 from workspaces.models import WorkspaceAgent
@@ -131,3 +134,24 @@ def test_shutdown_is_bounded_when_the_portal_is_unreachable(portal, run_agent, m
         assert processes_with_env("CODER_WORKSPACE_ID", workspace_id) == []  # the stop script too
     finally:
         hole.close()
+
+
+def test_sweep_kills_what_ignores_sigterm_and_spares_the_rest(tmp_path):
+    marker = processes.new_marker()
+    env = {**os.environ, processes.MARKER: marker}
+    stubborn = subprocess.Popen(["sh", "-c", "trap '' TERM; echo ready; sleep 600 & wait"], env=env,
+                                stdout=subprocess.PIPE, start_new_session=True)
+    bystander = subprocess.Popen(["sleep", "600"], start_new_session=True)  # not marked
+    try:
+        assert stubborn.stdout.readline() == b"ready\n"
+        wait_for(lambda: len(processes.marked_processes(marker)) == 2, message="both marked")  # sh and sleep
+        assert processes.end_all(marker, grace=0.5) >= 2
+        assert stubborn.wait(10) == -9  # SIGKILL after the grace period
+        assert processes.marked_processes(marker) == set()
+        assert bystander.poll() is None
+    finally:
+        for proc in (stubborn, bystander):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait(10)
+        stubborn.stdout.close()
