@@ -37,7 +37,9 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(home))  # the template keeps workspaces under ~/coder-local
     yield home
     for root in (home / "coder-local").glob("*"):  # whatever a failed test left running
-        for pid, _ in processes_with_env("CODER_LOCAL_SESSION", str(root)):
+        left = processes_with_env("CODER_LOCAL_SESSION", str(root)) + processes_with_env("CODER_WORKSPACE_ID",
+                                                                                          root.name)
+        for pid, _ in left:
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:
