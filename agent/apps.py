@@ -22,15 +22,15 @@ def app_health_service(agent) -> None:
     apps = [a for a in agent.manifest.get("apps") or []
             if (a.get("healthcheck") or {}).get("url") and (a["healthcheck"].get("interval") or 0) > 0]
     for app in apps:
-        threading.Thread(target=_watch, args=(agent, app), daemon=True).start()
+        threading.Thread(target=_watch, args=(agent, app, agent.generation), daemon=True).start()
 
 
-def _watch(agent, app) -> None:
+def _watch(agent, app, generation) -> None:
     check = app["healthcheck"]
     interval = max(float(check["interval"]), 1.0)
     threshold = max(int(check.get("threshold") or 1), 1)
     failures, reported = 0, "initializing"
-    while not agent.stop.is_set():
+    while not agent.stop.is_set() and agent.generation == generation:  # a new build: new app ids
         if probe(check["url"], min(interval, 10.0)):
             failures, health = 0, "healthy"
         else:

@@ -3,6 +3,7 @@ in the `Coder-Session-Token` header. Paths are documented in docs/agent.md."""
 from __future__ import annotations
 
 import json
+import time
 import urllib.error
 import urllib.request
 
@@ -22,8 +23,19 @@ class Client:
         self.url = url.rstrip("/")
         self.token = token
         self.timeout = timeout
+        # When set (time.monotonic()), no request waits past it: the agent's bounded shutdown.
+        self.deadline: float | None = None
+
+    def _timeout(self) -> float:
+        if self.deadline is None:
+            return self.timeout
+        remaining = self.deadline - time.monotonic()
+        if remaining <= 0:
+            raise TimeoutError("the agent's shutdown deadline has passed")
+        return min(self.timeout, remaining)
 
     def request(self, method: str, path: str, body=None):
+        timeout = self._timeout()
         data = None if body is None else json.dumps(body).encode()
         req = urllib.request.Request(self.url + path, data=data, method=method)
         req.add_header(TOKEN_HEADER, self.token)
@@ -31,7 +43,7 @@ class Client:
         if data is not None:
             req.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+            with urllib.request.urlopen(req, timeout=timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as exc:
             raise APIError(exc.code, exc.read().decode(errors="replace")) from None

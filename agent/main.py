@@ -7,8 +7,21 @@ import os
 import sys
 
 
+def seconds(value) -> float:
+    """`90`, `90s`, `5m` or `1h` as seconds (positive)."""
+    text = str(value).strip().lower()
+    factor = {"s": 1, "m": 60, "h": 3600}.get(text[-1:], None)
+    try:
+        number = float(text[:-1] if factor else text) * (factor or 1)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a duration (like 90, 90s, 5m)") from None
+    if not number > 0:
+        raise ValueError(f"{value!r} must be more than zero")
+    return number
+
+
 def _agent(args) -> int:
-    from .runner import Agent
+    from .runner import DEFAULT_SHUTDOWN_TIMEOUT, Agent
 
     url = args.url or os.environ.get("CODER_AGENT_URL", "")
     token = os.environ.get("CODER_AGENT_TOKEN", "")
@@ -26,7 +39,13 @@ def _agent(args) -> int:
         relay_service = None
     if relay_service is not None and not args.no_relay:
         services.append(relay_service)
-    agent = Agent(url, token, extra_services=services)
+    try:
+        shutdown_timeout = seconds(args.shutdown_timeout or os.environ.get("CODER_AGENT_SHUTDOWN_TIMEOUT", "")
+                                   or DEFAULT_SHUTDOWN_TIMEOUT)
+    except ValueError as exc:
+        print(f"error: --shutdown-timeout / CODER_AGENT_SHUTDOWN_TIMEOUT: {exc}", file=sys.stderr)
+        return 2
+    agent = Agent(url, token, extra_services=services, shutdown_timeout=shutdown_timeout)
     agent.install_signal_handlers()
     return agent.run()
 
@@ -37,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     agent = sub.add_parser("agent", help="Run the workspace agent (CODER_AGENT_URL, CODER_AGENT_TOKEN).")
     agent.add_argument("--url", default="", help="Portal access URL (default: $CODER_AGENT_URL).")
     agent.add_argument("--no-relay", action="store_true", help="Do not offer the terminal/SSH relay.")
+    agent.add_argument("--shutdown-timeout", default="",
+                       help="Longest a stop may take, stop scripts and reports included "
+                            "(default: $CODER_AGENT_SHUTDOWN_TIMEOUT or 5m).")
     agent.set_defaults(func=_agent)
     try:
         from . import cli

@@ -82,7 +82,7 @@ class Relay:
         self.streams.clear()
 
     def serve(self) -> None:
-        last_ping = time.monotonic()
+        last_ping, generation = time.monotonic(), self.agent.generation
         while not self.agent.stop.is_set():
             try:
                 frame = self.ws.recv(timeout=1)
@@ -90,7 +90,10 @@ class Relay:
                 frame = None
             if frame is not None:
                 self.handle(frame)
-            if time.monotonic() - last_ping > PING_SECONDS:
+            # A ping at once after an update build: the portal moves this connection to the
+            # new agent row when it sees one.
+            if time.monotonic() - last_ping > PING_SECONDS or generation != self.agent.generation:
+                generation = self.agent.generation
                 self.send_json({"op": "ping"})
                 self.ptys.reap_idle()
                 last_ping = time.monotonic()

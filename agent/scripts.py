@@ -1,5 +1,6 @@
 """Running `coder_script`s: a shell per script, output streamed line by line to the agent
-logs (and to the script's `log_path`), a timeout that kills the whole process group."""
+logs (and to the script's `log_path`), a timeout that kills the whole process group.
+The groups of scripts that left processes behind are remembered for the agent's stop."""
 from __future__ import annotations
 
 import os
@@ -7,6 +8,8 @@ import signal
 import subprocess
 import threading
 from dataclasses import dataclass
+
+from .processes import running_groups
 
 KILL_GRACE_SECONDS = 3.0
 
@@ -48,6 +51,8 @@ class ScriptRunner:
         self.logs = logs
         self._running: set[subprocess.Popen] = set()
         self._lock = threading.Lock()
+        # Groups of finished scripts that still have members (`nohup server &`): ended at stop.
+        self.leftover_groups: set[int] = set()
 
     def run(self, script: dict, stop: threading.Event | None = None) -> Outcome:
         source = script.get("log_source_id") or script.get("id")
@@ -72,8 +77,10 @@ class ScriptRunner:
             self.logs.write(source, f"script timed out after {timeout:g}s", "error")
             _kill_group(proc)
         reader.join(5)
+        left = running_groups({proc.pid})
         with self._lock:
             self._running.discard(proc)
+            self.leftover_groups |= left
         if log_file:
             log_file.close()
         return Outcome(proc.returncode, timed_out=timed_out)

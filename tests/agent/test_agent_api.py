@@ -47,6 +47,9 @@ def test_newest_build_agent_owns_a_reused_token(agent, member, org):
     resource = WorkspaceResource.objects.create(build=build, job=job, transition="start", type="x", name="dev")
     newer = WorkspaceAgent.objects.create(resource=resource, name="main", auth_token_hash=agent.auth_token_hash)
     assert as_agent().get("/api/v2/workspaceagents/me/manifest").json()["agent_id"] == str(newer.pk)
+    # The heartbeat's answer names it too: a running agent learns of the new build from it.
+    stats = as_agent().post("/api/v2/workspaceagents/me/report-stats", {}, format="json")
+    assert stats.json()["agent_id"] == str(newer.pk)
 
 
 def test_lifecycle_validation_and_timestamps(agent):

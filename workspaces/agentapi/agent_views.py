@@ -123,8 +123,11 @@ class StatsView(AgentView):
     def post(self, request):
         body = self.parse(StatsRequest)
         services.heartbeat(self.agent, body.get("listening_ports"))
+        # `agent_id`: the row this token now stands for; a running agent that sees it change
+        # (an update build) fetches its manifest again and reports its state to the new row.
         return Response({"report_interval_seconds": services.REPORT_INTERVAL_SECONDS,
-                         "report_interval": services.REPORT_INTERVAL_SECONDS * 1_000_000_000})
+                         "report_interval": services.REPORT_INTERVAL_SECONDS * 1_000_000_000,
+                         "agent_id": str(self.agent.id)})
 
 
 class DisconnectView(AgentView):

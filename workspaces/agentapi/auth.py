@@ -24,7 +24,13 @@ class AgentIdentity:
 def agent_for_token(raw: str | None) -> WorkspaceAgent | None:
     if not raw:
         return None
-    digest = hashlib.sha256(raw.encode()).hexdigest()
+    return agent_for_token_hash(hashlib.sha256(raw.encode()).hexdigest())
+
+
+def agent_for_token_hash(digest: str) -> WorkspaceAgent | None:
+    """The agent row of the newest build holding this token (see the module docstring)."""
+    if not digest:
+        return None
     agent = (WorkspaceAgent.objects.filter(auth_token_hash=digest, resource__build__workspace__deleted=False)
              .select_related("resource__build__workspace__owner")
              .order_by("-resource__build__build_number", "-created_at").first())

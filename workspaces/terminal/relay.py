@@ -5,6 +5,11 @@ across web replicas); data the agent sends goes to the client consumer's channel
 
 The connection also drives the agent's connection status: open → connected, closed →
 disconnected at once (a killed agent shows as disconnected without waiting for silence).
+
+An update build makes a new agent row for the same token while the agent process (and
+this connection) lives on: at every ping the connection looks up the newest row for its
+token and, when a newer build made one, moves to that row's group, so terminals and apps
+opened on the new row reach the same agent without it reconnecting.
 """
 from __future__ import annotations
 
@@ -16,7 +21,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from workspaces.agentapi import services
-from workspaces.agentapi.auth import agent_for_token, token_from_headers
+from workspaces.agentapi.auth import agent_for_token, agent_for_token_hash, token_from_headers
 from workspaces.terminal.protocol import agent_group, send_patiently, unpack
 
 
@@ -64,7 +69,17 @@ class AgentRelayConsumer(AsyncWebsocketConsumer):
                 await self.channel_layer.send(channel, {"type": "relay.opened", "stream": message["stream"],
                                                         "relay": self.channel_name})
         elif message.get("op") == "ping":
+            await self._follow_newest_build()
             await database_sync_to_async(services.heartbeat)(self.agent)
+
+    async def _follow_newest_build(self):
+        newest = await database_sync_to_async(agent_for_token_hash)(self.agent.auth_token_hash)
+        if newest is None or newest.pk == self.agent.pk:
+            return
+        # Streams already open keep going (they talk to this channel directly).
+        await self.channel_layer.group_discard(self.group, self.channel_name)
+        self.agent, self.group = newest, agent_group(newest.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
 
     # Messages from client consumers (through the agent's group).
     async def relay_open(self, event):

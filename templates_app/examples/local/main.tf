@@ -70,6 +70,27 @@ resource "terraform_data" "agent" {
   input = {
     dir      = local.dir
     pid_file = local.pid_file
+    # Ends the agent's whole session: the agent is asked to stop (it runs the stop scripts
+    # and ends every process its scripts started, within its shutdown timeout of 60s); then
+    # whatever still carries this workspace's session marker is killed, e.g. when the agent
+    # itself had been killed.
+    stop_agent = <<-EOT
+      running() {
+        [ -r "/proc/$1/stat" ] && [ "$(sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f1)" != Z ]
+      }
+      if [ -f "$PID_FILE" ]; then
+        pid="$(cat "$PID_FILE")"
+        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+        i=0
+        while running "$pid" && [ "$i" -lt 700 ]; do sleep 0.1; i=$((i + 1)); done
+        rm -f "$PID_FILE"
+      fi
+      for proc in /proc/[0-9]*; do
+        if tr '\0' '\n' < "$proc/environ" 2>/dev/null | grep -qxF "CODER_LOCAL_SESSION=$DIR"; then
+          kill -KILL "$${proc#/proc/}" 2>/dev/null || true
+        fi
+      done
+    EOT
   }
 
   provisioner "local-exec" {
@@ -77,22 +98,22 @@ resource "terraform_data" "agent" {
     command     = <<-EOT
       set -eu
       mkdir -p "$DIR/home"
-      if [ -f "$PID_FILE" ]; then
-        kill -TERM -- "-$(cat "$PID_FILE")" 2>/dev/null || kill -TERM "$(cat "$PID_FILE")" 2>/dev/null || true
-        rm -f "$PID_FILE"
-      fi
+      /bin/sh -c "$STOP_AGENT"
       printf '%s\n' "$INIT_SCRIPT" > "$DIR/init.sh"
       chmod 700 "$DIR/init.sh"
       cd "$DIR/home"
-      # setsid: the agent leads its own process group, so stopping it stops its children too;
-      # every stream is redirected so Terraform does not wait for the background process.
+      # setsid: the agent leads its own session and process group; CODER_LOCAL_SESSION marks
+      # everything started in it (inherited), for the stop above. Every stream is redirected
+      # so Terraform does not wait for the background process.
       HOME="$DIR/home" CODER_AGENT_TOKEN="$TOKEN" CODER_AGENT_BINARY_DIR="$DIR" \
+        CODER_AGENT_SHUTDOWN_TIMEOUT=60s CODER_LOCAL_SESSION="$DIR" \
         setsid nohup /bin/sh "$DIR/init.sh" >"$DIR/agent.log" 2>&1 </dev/null &
       echo $! > "$PID_FILE"
     EOT
     environment = {
       DIR         = self.input.dir
       PID_FILE    = self.input.pid_file
+      STOP_AGENT  = self.input.stop_agent
       INIT_SCRIPT = coder_agent.main.init_script
       TOKEN       = coder_agent.main.token
     }
@@ -101,14 +122,9 @@ resource "terraform_data" "agent" {
   provisioner "local-exec" {
     when        = destroy
     interpreter = ["/bin/sh", "-c"]
-    command     = <<-EOT
-      if [ -f "$PID_FILE" ]; then
-        pid="$(cat "$PID_FILE")"
-        kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-        rm -f "$PID_FILE"
-      fi
-    EOT
+    command     = self.input.stop_agent
     environment = {
+      DIR      = self.input.dir
       PID_FILE = self.input.pid_file
     }
   }
