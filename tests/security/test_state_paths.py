@@ -43,3 +43,12 @@ def test_lock_file_link_is_dropped_not_rewritten(tmp_path):
     (secret).write_text('provider "registry.terraform.io/coder/coder" {\n}\n')
     workdir.drop_coder_lock(str(work))
     assert "coder/coder" in secret.read_text() and not (work / workdir.LOCK_FILE).exists()
+
+
+def test_local_starter_template_says_workspace_users_get_the_portals_os_user():
+    from pathlib import Path
+
+    import templates_app.examples
+
+    readme = (Path(templates_app.examples.__file__).parent / "local" / "README.md").read_text()
+    assert "every workspace user gets a shell as the portal's os user" in readme.lower()
