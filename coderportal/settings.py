@@ -203,6 +203,9 @@ SITE_ID = 1
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# SSO callback URLs: the host is pinned by ALLOWED_HOSTS, the scheme is the access URL's (a
+# TLS-terminating proxy in front must not turn the registered https callback into http).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if ACCESS_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "accounts.sso.adapter.PortalAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.sso.adapter.PortalSocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True

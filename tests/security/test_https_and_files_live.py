@@ -73,6 +73,7 @@ def test_hsts_and_the_portal_csp(portal):
 
 
 def test_sqlite_database_and_wal_are_private(portal):
+    assert stat.S_IMODE(portal.data_dir.stat().st_mode) == 0o700
     database = portal.data_dir / "coderportal.sqlite3"
     # Hold a connection open while writing, so the WAL and shared-memory files exist to be
     # checked (SQLite removes them when the last connection closes). SQLite creates them with
