@@ -18,3 +18,21 @@ class PortalAdminSite(admin.AdminSite):
         # No is_staff gate: access is decided object by object by the RBAC engine.
         user = request.user
         return bool(user and user.is_authenticated and user.is_active)
+
+    # The admin's own login, logout and password change are the portal's: the same throttle,
+    # checks, audit and key revocation as /login and the users API (accounts/views_login.py,
+    # imported on use: the admin site is built before the apps' models are ready).
+    def login(self, request, extra_context=None):
+        from accounts.views_login import admin_login
+
+        return admin_login(request, self, extra_context)
+
+    def logout(self, request, extra_context=None):
+        from accounts.views_login import logout_page
+
+        return logout_page(request)
+
+    def password_change(self, request, extra_context=None):
+        from accounts.views_login import admin_password_change
+
+        return admin_password_change(request, self, extra_context)

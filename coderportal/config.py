@@ -86,6 +86,20 @@ OPTIONS: dict[str, Option] = {
                kind=PATH),
         Option("CODER_ACCESS_URL", "", "External URL users and agents use to reach the portal.", flag="--access-url",
                kind=HTTP_URL),
+        Option("CODER_WILDCARD_ACCESS_URL", "",
+               'Specifies the wildcard hostname to use for workspace applications in the form "*.example.com".',
+               flag="--wildcard-access-url"),
+        Option("CODER_SECURE_AUTH_COOKIE", "false",
+               "Controls if the 'Secure' property is set on browser session cookies (always set when the "
+               "access URL is https).", flag="--secure-auth-cookie", kind=BOOL),
+        Option("CODER_STRICT_TRANSPORT_SECURITY", "0",
+               "Controls if the 'Strict-Transport-Security' header is set on all responses. This header should "
+               "only be set if the server is accessed via HTTPS. This value is the MaxAge in seconds of the "
+               "header.", flag="--strict-transport-security", kind=INT),
+        Option("CODER_STRICT_TRANSPORT_SECURITY_OPTIONS", "",
+               "Two optional fields can be set in the Strict-Transport-Security header; 'includeSubDomains' and "
+               "'preload'. The 'strict-transport-security' flag must be set to a non-zero value for these "
+               "options to be used.", flag="--strict-transport-security-options", kind=LIST),
         Option("CODER_HTTP_ADDRESS", "127.0.0.1:3000", "Address the HTTP server binds to.", flag="--http-address",
                kind=HOST_PORT),
         Option("CODER_PG_CONNECTION_URL", "", "PostgreSQL URL; empty means embedded SQLite.", secret=True,

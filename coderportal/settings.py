@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 
 from accounts.sso import sso_settings
-from coderportal import config
+from coderportal import config, security
 
 # Every option is parsed here, before anything uses one: a bad value stops the process at once
 # with one line naming the variable (manage.py prints it without a traceback).
@@ -21,7 +21,7 @@ config.check()
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = config.value("CODER_DATA_DIR")
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _secret_key() -> str:
@@ -36,9 +36,25 @@ def _secret_key() -> str:
 
 SECRET_KEY = _secret_key()
 DEBUG = False
-ALLOWED_HOSTS = ["*"]
 ACCESS_URL = config.get("CODER_ACCESS_URL") or f"http://{config.get('CODER_HTTP_ADDRESS')}"
 CSRF_TRUSTED_ORIGINS = [ACCESS_URL.rstrip("/")]
+# Only the access URL's host (and the wildcard app domain) is served: a request naming
+# another Host is refused, so nothing built from the Host header can point elsewhere.
+ALLOWED_HOSTS = security.allowed_hosts(config.get("CODER_ACCESS_URL"), config.get("CODER_HTTP_ADDRESS"),
+                                       config.get("CODER_WILDCARD_ACCESS_URL"))
+
+# --- HTTPS ------------------------------------------------------------------------------
+# Behind an https access URL, cookies are Secure (or with CODER_SECURE_AUTH_COOKIE, as in
+# Coder); HSTS and the portal pages' Content-Security-Policy come from
+# coderportal.security.SecurityHeadersMiddleware. SECURE_PROXY_SSL_HEADER stays unset: a
+# forwarded-proto header is only believable from a trusted proxy, and until the deployment
+# names its proxies the scheme comes from the connection itself.
+SECURE_COOKIES = ACCESS_URL.startswith("https://") or config.get_bool("CODER_SECURE_AUTH_COOKIE")
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = True
+STRICT_TRANSPORT_SECURITY = security.hsts_header(config.get_int("CODER_STRICT_TRANSPORT_SECURITY"),
+                                                 config.get_list("CODER_STRICT_TRANSPORT_SECURITY_OPTIONS"))
 
 INSTALLED_APPS = [
     "coderportal.admin_apps.PortalAdminConfig",  # django.contrib.admin with the portal site
@@ -65,6 +81,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coderportal.security.SecurityHeadersMiddleware",
     "coderportal.api.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -104,7 +121,8 @@ if config.get("CODER_PG_CONNECTION_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend creating the file (and so its WAL) mode 0600.
+            "ENGINE": "coderportal.db.sqlite3",
             "NAME": config.value("CODER_SQLITE_PATH") or DATA_DIR / "coderportal.sqlite3",
             # Several processes (web, workers, scheduler) share the file: WAL lets readers
             # proceed during writes, IMMEDIATE transactions avoid upgrade deadlocks.
@@ -173,8 +191,12 @@ AUTHENTICATION_BACKENDS = [
     "allauth.account.auth_backends.AuthenticationBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
+# Coder's policy (accounts/passwords.py): 52 bits of entropy, at most 64 characters; plus a
+# floor of 8 characters and Django's list of common passwords.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 6}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "accounts.passwords.EntropyValidator"},
+    {"NAME": "accounts.passwords.MaximumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 SESSION_COOKIE_AGE = int(config.get_duration("CODER_SESSION_DURATION").total_seconds())
@@ -188,6 +210,9 @@ SITE_ID = 1
 ACCOUNT_LOGIN_METHODS = {"username", "email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "username*"]
 ACCOUNT_EMAIL_VERIFICATION = "none"
+# SSO callback URLs: the host is pinned by ALLOWED_HOSTS, the scheme is the access URL's (a
+# TLS-terminating proxy in front must not turn the registered https callback into http).
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if ACCESS_URL.startswith("https://") else "http"
 ACCOUNT_ADAPTER = "accounts.sso.adapter.PortalAccountAdapter"
 SOCIALACCOUNT_ADAPTER = "accounts.sso.adapter.PortalSocialAccountAdapter"
 SOCIALACCOUNT_AUTO_SIGNUP = True

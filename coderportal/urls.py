@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("workspaces.terminal.urls")),
     path("", include("workspaces.appproxy.urls")),
     path("admin/", admin.site.urls),
-    path("accounts/", include("allauth.urls")),
+    path("accounts/", include("accounts.sso.urls")),
     path("", include("accounts.urls")),
     path("swagger", SpectacularSwaggerView.as_view(url_name="v2:openapi-schema"), name="swagger"),
     # Coder clients send both `/api/v2/x` and `/api/v2/x/`: accept either.

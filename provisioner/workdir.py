@@ -8,6 +8,7 @@ forgot to, and overriding version pins on coder/coder when installing from the m
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Optional
@@ -25,26 +26,38 @@ CODER_TYPE = "registry.terraform.io/coder/coder"
 _LOCK_BLOCK = re.compile(r'^provider\s+"([^"]+)"\s*\{.*?^\}[ \t]*\n?', re.S | re.M)
 
 
+def _inside(working_dir: str, path: Path) -> bool:
+    """Whether `path`, with every link resolved, stays inside `working_dir`."""
+    root = Path(working_dir).resolve()
+    resolved = path.resolve()
+    return resolved == root or root in resolved.parents
+
+
 def write_state(working_dir: str, state: bytes) -> None:
+    """Put the prior state in place. Whatever sits at the state paths (a link shipped in the
+    template, say) is removed first and the file is created without following links, so a
+    state write lands in the working directory and nowhere else."""
     path = Path(working_dir) / STATE_FILE
-    backup = path.with_name(STATE_FILE + ".backup")
-    if backup.exists():
-        backup.unlink()
+    for stale in (path.with_name(STATE_FILE + ".backup"), path):
+        if stale.is_symlink() or stale.exists():
+            stale.unlink()
     if state:
-        path.write_bytes(state)
-    elif path.exists():
-        path.unlink()
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+        with os.fdopen(os.open(path, flags, 0o600), "wb") as out:
+            out.write(state)
 
 
 def read_state(working_dir: str) -> bytes:
     path = Path(working_dir) / STATE_FILE
-    return path.read_bytes() if path.exists() else b""
+    if not path.exists() or not _inside(working_dir, path):
+        return b""
+    return path.read_bytes()
 
 
 def read_readme(working_dir: str) -> str:
     for name in ("README.md", "readme.md", "Readme.md"):
         path = Path(working_dir) / name
-        if path.is_file():
+        if path.is_file() and _inside(working_dir, path):
             return path.read_text(encoding="utf-8", errors="replace")
     return ""
 
@@ -52,6 +65,9 @@ def read_readme(working_dir: str) -> str:
 def drop_coder_lock(working_dir: str) -> None:
     """Remove the coder/coder entry of the template's lock file, keeping the others."""
     path = Path(working_dir) / LOCK_FILE
+    if path.is_symlink():
+        path.unlink()  # a link could point at any file of the template: Terraform rewrites the lock file
+        return
     if not path.exists():
         return
     text = path.read_text(encoding="utf-8", errors="replace")

@@ -110,4 +110,4 @@ class SessionAuthentication(authentication.SessionAuthentication):
 
 
 def session_cookie_settings() -> dict:
-    return {"httponly": True, "samesite": "Lax", "secure": settings.ACCESS_URL.startswith("https://")}
+    return {"httponly": True, "samesite": "Lax", "secure": settings.SECURE_COOKIES}

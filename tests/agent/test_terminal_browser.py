@@ -1,5 +1,6 @@
 """The web terminal page in headless Chromium: xterm.js against a real agent's PTY,
-re-attached with its scrollback after a reload."""
+re-attached with its scrollback after a reload, under the portal pages' Content-Security-Policy
+with no violation reported."""
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ from django.test import Client
 
 from tests.agent.conftest import make_agent, wait_for
 from tests.agent.test_terminal import _relay_up
+from tests.security.test_csp_browser import RECORD_VIOLATIONS
 from workspaces.models import WorkspaceAgent
 
 pytestmark = pytest.mark.timeout(180)
@@ -29,18 +31,21 @@ def drive(url: str, cookie: dict) -> dict:
             context = browser.new_context()
             context.add_cookies([cookie])
             page = context.new_page()
-            page.goto(url)
+            page.add_init_script(RECORD_VIOLATIONS)
+            response = page.goto(url)
+            seen["csp"] = response.headers.get("content-security-policy", "")
             page.wait_for_selector(".xterm-rows")
-            page.wait_for_function("document.body.dataset.connected === 'true'")
+            page.wait_for_selector("body[data-connected='true']")
             page.locator(".xterm").click()
             page.keyboard.type("echo hi-$((6*7))\n")
-            page.wait_for_function("document.querySelector('.xterm-rows').innerText.includes('hi-42')")
+            page.locator(".xterm-rows", has_text="hi-42").wait_for()
             seen["typed"] = page.locator(".xterm-rows").inner_text()
             page.reload()  # same tab: the same session, its scrollback replayed
-            page.wait_for_function("document.querySelector('.xterm-rows').innerText.includes('hi-42')")
+            page.locator(".xterm-rows", has_text="hi-42").wait_for()
             page.keyboard.type("echo second-$((1+1))\n")
-            page.wait_for_function("document.querySelector('.xterm-rows').innerText.includes('second-2')")
+            page.locator(".xterm-rows", has_text="second-2").wait_for()
             seen["reloaded"] = page.locator(".xterm-rows").inner_text()
+            seen["violations"] = page.evaluate("window.__violations")
             anonymous = browser.new_context().new_page()
             anonymous.goto(url)
             seen["anonymous_url"] = anonymous.url
@@ -64,6 +69,8 @@ def test_terminal_page_in_a_browser(portal, run_agent, member, org):
     assert "hi-42" in seen["typed"]
     assert "hi-42" in seen["reloaded"] and "second-2" in seen["reloaded"]
     assert "/login" in seen["anonymous_url"]
+    assert "script-src 'self'" in seen["csp"] and "connect-src 'self'" in seen["csp"]
+    assert seen["violations"] == []
 
 
 def test_terminal_page_is_authorized(portal, member, outsider, org):

@@ -14,7 +14,8 @@ from accounts import rbac
 from workspaces.models import Workspace, WorkspaceAgent
 
 HERE = Path(__file__).resolve().parent
-ASSETS = {"xterm.js": "text/javascript", "addon-fit.js": "text/javascript", "xterm.css": "text/css"}
+ASSETS = {"xterm.js": "text/javascript", "addon-fit.js": "text/javascript", "terminal.js": "text/javascript",
+          "xterm.css": "text/css"}
 
 
 def _agent_for(subject, username: str, target: str) -> tuple[Workspace, WorkspaceAgent]:

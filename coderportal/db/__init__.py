@@ -1,0 +1,1 @@
+"""Database plumbing of the portal (the embedded SQLite backend)."""
