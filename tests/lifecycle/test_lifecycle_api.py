@@ -125,3 +125,26 @@ def test_workspace_says_why_it_is_still_running(client_for, member, workspace_id
     activity.bump(workspace_id, now=timezone.now(), source="ssh")
     bump = client_for(member).get(f"/api/v2/workspaces/{workspace_id}").json()["last_activity_bump"]
     assert bump["source"] == "ssh" and bump["at"]
+
+
+def test_template_schedule_changes_reach_only_its_workspaces(client_for, owner, member, org, template, workspace_id,
+                                                            django_capture_on_commit_callbacks):
+    from tests.workspaces.api_helpers import new_template
+
+    other_template = new_template(owner, org, django_capture_on_commit_callbacks, name="other")[0]
+    other = create(client_for(member), django_capture_on_commit_callbacks, template_id=str(other_template.id),
+                   name="other").json()["id"]
+    for ws in (workspace_id, other):
+        client_for(member).put(f"/api/v2/workspaces/{ws}/autostart", {"schedule": "0 9 * * *"}, format="json")
+    before_other = Workspace.objects.get(pk=other).next_start_at
+    admin = client_for(owner)
+    response = admin.patch(f"/api/v2/templates/{template.id}",
+                           {"autostart_requirement": {"days_of_week": ["sunday"]}}, format="json")
+    assert response.status_code == 200, response.content
+    assert Workspace.objects.get(pk=workspace_id).next_start_at.weekday() == 6
+    assert Workspace.objects.get(pk=other).next_start_at == before_other
+    dormant_at = timezone.now()
+    Workspace.objects.filter(pk__in=[workspace_id, other]).update(dormant_at=dormant_at)
+    admin.patch(f"/api/v2/templates/{template.id}", {"time_til_dormant_autodelete_ms": 86_400_000}, format="json")
+    assert Workspace.objects.get(pk=workspace_id).deleting_at == dormant_at + timedelta(days=1)
+    assert Workspace.objects.get(pk=other).deleting_at is None
