@@ -238,3 +238,19 @@ def test_autostop_requirement_across_a_dst_change(member, org, template, daemon)
     assert build.deadline == build.max_deadline == stop_at
     assert tick(stop_at - M).transitions == {}
     assert tick(stop_at).transitions == {str(workspace.pk): "stop"}
+
+
+def test_prefilter_is_one_query_whatever_the_number_of_workspaces(member, template, daemon,
+                                                                  django_assert_num_queries):
+    from tests.lifecycle.seed import running_workspaces
+
+    running_workspaces([member], template, 40, deadline=MON_0800 + D, prefix="idle")
+    due = running_workspaces([member], template, 5, deadline=MON_0800, prefix="due")
+    with django_assert_num_queries(1):
+        assert sorted(executor.prefilter(MON_0800 + M)) == sorted(due)
+    running_workspaces([member], template, 200, deadline=MON_0800 + D, prefix="more")
+    with django_assert_num_queries(1):
+        assert len(list(executor.prefilter(MON_0800 + M))) == 5
+    executor.run_once(now=MON_0800 + M)
+    with django_assert_num_queries(1):  # a quiet tick: the pre-filter and nothing else
+        assert executor.run_once(now=MON_0800 + 2 * M).candidates == 0

@@ -135,7 +135,7 @@ def _mark_dormant(workspace: Workspace, tmpl: TemplateSchedule, now: datetime) -
 
 
 def process(workspace_id, tick: datetime, *, live_tags: list, retry: eligibility.RetryPolicy,
-            stats: Stats) -> None:
+            stats: Stats, version_tags: dict | None = None) -> None:
     """Re-check one workspace under its lock and act. Errors land in `stats`, never raise."""
     from workspaces.services import builds
 
@@ -155,7 +155,7 @@ def process(workspace_id, tick: datetime, *, live_tags: list, retry: eligibility
                 return
             transition, reason = decision
             version_id = _version_for(workspace, transition, tmpl) if transition else None
-            if transition and not _provisioner_available(version_id, live_tags):
+            if transition and not _provisioner_available(version_id, live_tags, version_tags):
                 log.info("skipping %s of workspace %s - no available provisioners", reason, workspace.pk)
                 stats.skipped[key] = "no provisioners"
                 return
@@ -172,8 +172,13 @@ def process(workspace_id, tick: datetime, *, live_tags: list, retry: eligibility
 
 
 
-def _provisioner_available(version_id, live_tags: list) -> bool:
-    tags = TemplateVersion.objects.filter(pk=version_id).values_list("job__tags", flat=True).first()
+def _provisioner_available(version_id, live_tags: list, cache: dict | None = None) -> bool:
+    """Whether a live daemon could take a build of this version (Coder #17941). `cache`: the
+    tick's version -> tags lookups (a tick usually builds few versions, sorted together)."""
+    cache = {} if cache is None else cache
+    if version_id not in cache:
+        cache[version_id] = TemplateVersion.objects.filter(pk=version_id).values_list("job__tags", flat=True).first()
+    tags = cache[version_id]
     return any(queues.daemon_matches(daemon_tags, tags) for daemon_tags in live_tags)
 
 
@@ -187,9 +192,9 @@ def run_once(now: datetime | None = None) -> Stats:
     if ids:
         # Provisioner liveness is about real heartbeats, whatever tick is being evaluated.
         live_tags = [d.tags for d in daemons.live_daemons()]
-        retry = retry_policy()
+        retry, version_tags = retry_policy(), {}
         for workspace_id in ids:
-            process(workspace_id, tick, live_tags=live_tags, retry=retry, stats=stats)
+            process(workspace_id, tick, live_tags=live_tags, retry=retry, stats=stats, version_tags=version_tags)
     stats.elapsed = time.monotonic() - started
     if stats.transitions or stats.errors:
         log.info("lifecycle tick %s: %d candidates, %d actions, %d errors", tick.isoformat(), stats.candidates,
