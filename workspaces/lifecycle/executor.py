@@ -86,10 +86,17 @@ def prefilter(tick: datetime):
 
 # --- 2. one workspace -----------------------------------------------------------------------
 def _lock(workspace_id) -> Workspace | None:
-    qs = Workspace.objects.filter(pk=workspace_id, deleted=False)
+    """Lock the workspace row, then read it with its relations in a second statement: under
+    READ COMMITTED a locking query with joins can see the row as just updated by another
+    executor but the joined rows (its new latest build) from before, so nothing is joined to
+    the lock."""
+    locking = Workspace.objects.filter(pk=workspace_id, deleted=False)
     if connection.vendor == "postgresql":
-        qs = qs.select_for_update(skip_locked=True, of=("self",))
-    return qs.select_related("owner", "organization", "template", "latest_build__job").first()
+        locking = locking.select_for_update(skip_locked=True)
+    if not locking.values_list("pk", flat=True).first():
+        return None
+    return (Workspace.objects.filter(pk=workspace_id, deleted=False)
+            .select_related("owner", "organization", "template", "latest_build__job").first())
 
 
 def _failed_autostarts(workspace: Workspace, limit: int) -> int:
