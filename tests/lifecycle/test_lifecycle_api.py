@@ -148,3 +148,19 @@ def test_template_schedule_changes_reach_only_its_workspaces(client_for, owner, 
     admin.patch(f"/api/v2/templates/{template.id}", {"time_til_dormant_autodelete_ms": 86_400_000}, format="json")
     assert Workspace.objects.get(pk=workspace_id).deleting_at == dormant_at + timedelta(days=1)
     assert Workspace.objects.get(pk=other).deleting_at is None
+
+
+def test_autostop_requirement_added_later_caps_running_builds_with_grace(client_for, owner, template, workspace_id):
+    build = WorkspaceBuild.objects.get(workspace_id=workspace_id)
+    WorkspaceBuild.objects.filter(pk=build.pk).update(deadline=timezone.now() + timedelta(days=6))
+    response = client_for(owner).patch(f"/api/v2/templates/{template.id}",
+                                       {"autostop_requirement": {"days_of_week": ["monday", "tuesday", "wednesday",
+                                                                                  "thursday", "friday", "saturday",
+                                                                                  "sunday"]}}, format="json")
+    assert response.status_code == 200, response.content
+    build.refresh_from_db()
+    # Daily quiet hours at UTC midnight: the next one after the start (at least 2 h from now).
+    assert build.max_deadline is not None
+    assert build.max_deadline >= timezone.now() + timedelta(hours=1, minutes=59)
+    assert build.max_deadline <= timezone.now() + timedelta(days=1, hours=2)
+    assert build.deadline == build.max_deadline

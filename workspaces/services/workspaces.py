@@ -96,6 +96,7 @@ def create_workspace(*, actor: Actor, organization, owner, name: str, template_i
                      automatic_updates: str = AutomaticUpdates.NEVER) -> Workspace:
     if not OrganizationMember.objects.filter(organization=organization, user=owner).exists():
         raise ValidationFailed("Validation failed.", {"owner": "The owner is not a member of this organization."})
+    ttl_ms = ttl_ms or None  # Coder: 0 and null both mean "the template's default TTL"
     rbac.authorize(actor.subject, "create", rbac.RbacObject(type="workspace", org_id=organization.id,
                                                             owner_id=owner.id))
     errors = {key: message for key, message in (
