@@ -174,6 +174,21 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_SECRET_KEY", "", "Django secret key; generated into the data dir when empty.", secret=True,
                kind=STRING),
         Option("CODER_LOG_LEVEL", "INFO", "Server log level.", kind=choice("DEBUG", "INFO", "WARNING", "ERROR")),
+        Option("CODER_AUTOBUILD_POLL_INTERVAL", "1m",
+               "How often the lifecycle executor looks for workspaces to autostart, autostop, mark dormant "
+               "or delete.", flag="--autobuild-poll-interval", kind=DURATION),
+        Option("CODER_AUTOBUILD_AUTOSTART_RETRIES", "3",
+               "How many times a failed autostart is retried (with doubling backoff) before giving up; 0 never.",
+               kind=INT),
+        Option("CODER_AUTOBUILD_AUTOSTART_RETRY_BACKOFF", "5m", "Wait before the first autostart retry.",
+               kind=DURATION),
+        Option("CODER_QUIET_HOURS_DEFAULT_SCHEDULE", "CRON_TZ=UTC 0 0 * * *",
+               "Default quiet hours (a daily cron with CRON_TZ) in which templates' autostop requirement stops "
+               "workspaces.", flag="--default-quiet-hours-schedule", kind=STRING),
+        Option("CODER_ALLOW_CUSTOM_QUIET_HOURS", "true", "Users may set their own quiet-hours schedule.",
+               flag="--allow-custom-quiet-hours", kind=BOOL),
+        Option("CODER_USER_DORMANCY_PERIOD", "2160h",
+               "Active users not seen for this long are marked dormant (they get no autostart).", kind=DURATION),
     ]
 }
 

@@ -171,6 +171,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "scheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "reap-provisioner-jobs": {"task": "provisioner.reap", "schedule": 15.0},
+    # The executor is safe to overlap with itself (per-workspace locks): expiring a tick that
+    # waited past the next one only drops duplicates.
+    "lifecycle-executor": {"task": "lifecycle.tick",
+                           "schedule": config.get_duration("CODER_AUTOBUILD_POLL_INTERVAL").total_seconds(),
+                           "options": {"expires": config.get_duration(
+                               "CODER_AUTOBUILD_POLL_INTERVAL").total_seconds()}},
+    "dormant-users": {"task": "lifecycle.dormant_users", "schedule": 15 * 60.0},
 }
 
 if REDIS_URL:

@@ -56,6 +56,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     login_type = models.CharField(max_length=16, choices=LoginType.choices, default=LoginType.PASSWORD)
     last_seen_at = models.DateTimeField(null=True, blank=True)
     theme_preference = models.CharField(max_length=32, blank=True, default="")
+    # Daily cron (with CRON_TZ) of the user's quiet hours; empty: the deployment default.
+    quiet_hours_schedule = models.CharField(max_length=256, blank=True, default="")
     site_roles = models.ManyToManyField("accounts.Role", blank=True, related_name="site_users",
                                         limit_choices_to={"organization__isnull": True})
     created_at = models.DateTimeField(auto_now_add=True)

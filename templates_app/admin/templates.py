@@ -12,6 +12,7 @@ from django.contrib import admin
 from accounts import rbac
 from accounts.admin.mixins import RbacAdminMixin, ServiceFormMixin, actor_for
 from accounts.models import Group, User
+from coderportal.durations import DurationMsField
 from templates_app.models import JobStatus, Template, TemplateVersion
 from templates_app.services import acl, version_state
 from templates_app.services import templates as services
@@ -47,7 +48,18 @@ class TemplateCreateForm(ServiceFormMixin, forms.ModelForm):
             self.fields["template_version"].queryset = _importable_versions(rbac.subject_of(self.rbac_request.user))
 
 
+DURATION_FIELDS = {
+    "default_ttl_ms": ("Default autostop", "Workspaces stop this long after they start (0: never)."),
+    "activity_bump_ms": ("Activity bump", "A connection pushes the stop this far out (0: connections don't)."),
+    "failure_ttl_ms": ("Stop failed workspaces after", "0: never. At least 1m otherwise."),
+    "time_til_dormant_ms": ("Dormant after unused for", "0: never. At least 1m otherwise."),
+    "time_til_dormant_autodelete_ms": ("Delete dormant workspaces after", "0: never. At least 1m otherwise."),
+}
+
+
 class TemplateChangeForm(ServiceFormMixin, forms.ModelForm):
+    """Schedule durations are shown and typed in hours/minutes ("8h", "90m", "1h30m")."""
+
     autostop_requirement_days_of_week = forms.MultipleChoiceField(
         choices=WEEKDAY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple,
         help_text="Days on which workspaces must restart (within the owner's quiet hours).")
@@ -61,10 +73,20 @@ class TemplateChangeForm(ServiceFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, (label, help_text) in DURATION_FIELDS.items():
+            if name in self.fields:
+                self.fields[name] = DurationMsField(label=label, help_text=help_text + " e.g. 8h, 90m, 1h30m.")
         if self.rbac_request is not None and "active_version" in self.fields:
             self.fields["active_version"].queryset = _importable_versions(
                 rbac.subject_of(self.rbac_request.user), template=self.instance)
             self.fields["active_version"].required = True
+
+    def clean(self):
+        data = super().clean()
+        for name in DURATION_FIELDS:
+            if name in data and data[name] is None:
+                data[name] = 0  # left empty: off
+        return data
 
 
 class TemplateAdmin(AclAwareMixin, RbacAdminMixin, admin.ModelAdmin):

@@ -68,6 +68,9 @@ class TemplateFactory(factory.django.DjangoModelFactory):
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"template-{n}")
     created_by = factory.SubFactory(UserFactory)
+    # As the template service does: autostart allowed every day (Coder: no day = never).
+    autostart_requirement_days_of_week = factory.LazyFunction(
+        lambda: ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
 
     @factory.post_generation
     def version(obj, create, extracted, **kwargs):

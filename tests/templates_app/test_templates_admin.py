@@ -8,6 +8,7 @@ from django.test import Client
 
 from accounts.admin.mixins import RbacAdminMixin
 from accounts.models import AuditLog
+from coderportal.durations import format_ms
 from templates_app.models import File, JobStatus, ProvisionerDaemon, ProvisionerJob, Template, TemplateVersion
 from templates_app.services import acl
 from tests.templates_app.factories import TemplateFactory, TemplateVersionFactory
@@ -61,8 +62,10 @@ def _change_data(template, **overrides):
     data = {
         "name": template.name, "display_name": template.display_name, "description": template.description,
         "icon": template.icon, "active_version": str(template.active_version_id),
-        "deprecation_message": template.deprecation_message, "default_ttl_ms": template.default_ttl_ms,
-        "activity_bump_ms": template.activity_bump_ms, "autostop_requirement_weeks": 1,
+        "deprecation_message": template.deprecation_message,
+        # Durations are typed in hours/minutes in the admin.
+        "default_ttl_ms": format_ms(template.default_ttl_ms), "activity_bump_ms": format_ms(template.activity_bump_ms),
+        "autostop_requirement_weeks": 1,
         "failure_ttl_ms": 0, "time_til_dormant_ms": 0, "time_til_dormant_autodelete_ms": 0,
         "max_port_share_level": "owner", "allow_user_autostart": "on", "allow_user_autostop": "on",
     }
@@ -74,7 +77,7 @@ def test_change_template_in_admin(browser_for, org_admin, org, template):
     newer = TemplateVersionFactory(organization=org, template=template)
     url = f"{BASE}/template/{template.pk}/change/"
     response = browser_for(org_admin).post(url, _change_data(
-        template, default_ttl_ms=3_600_000, active_version=str(newer.pk),
+        template, default_ttl_ms="1h", active_version=str(newer.pk),
         autostop_requirement_days_of_week=["sunday"]))
     assert response.status_code == 302
     template.refresh_from_db()
@@ -85,7 +88,7 @@ def test_change_template_in_admin(browser_for, org_admin, org, template):
 
 def test_change_template_invalid_ttl_is_a_form_error(browser_for, org_admin, template):
     response = browser_for(org_admin).post(f"{BASE}/template/{template.pk}/change/",
-                                           _change_data(template, time_til_dormant_ms=5))
+                                           _change_data(template, time_til_dormant_ms="5s"))
     assert response.status_code == 200
     assert "time_til_dormant_ms" in response.context["adminform"].form.errors
     template.refresh_from_db()

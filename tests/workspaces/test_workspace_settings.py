@@ -86,25 +86,38 @@ def test_extend(client_for, member, ws):
     client = client_for(member)
     url = f"/api/v2/workspaces/{ws}/extend"
     soon = timezone.now() + timedelta(hours=2)
-    assert client.put(url, {"deadline": soon.isoformat()}, format="json").status_code == 400  # not running yet
+    still_building = client.put(url, {"deadline": soon.isoformat()}, format="json")
+    assert still_building.status_code == 409 and still_building.json()["message"] == "Workspace is still building!"
     now = timezone.now()
     finish_latest(ws, deadline=now + timedelta(hours=1), max_deadline=now + timedelta(hours=8))
     target = now + timedelta(hours=3)
     response = client.put(url, {"deadline": target.isoformat()}, format="json")
     assert response.status_code == 200, response.content
     assert WorkspaceBuild.objects.get().deadline == target
-    for bad in (now - timedelta(minutes=1), now + timedelta(minutes=5), now + timedelta(hours=9), "tomorrow"):
+    too_soon = "Cannot extend workspace: new deadline must be at least 30 minutes in the future"
+    for bad, message in ((now - timedelta(minutes=1), too_soon), (now + timedelta(minutes=5), too_soon),
+                         (now + timedelta(hours=9), "Cannot extend workspace beyond max deadline."),
+                         ("tomorrow", None)):
         value = bad.isoformat() if hasattr(bad, "isoformat") else bad
         response = client.put(url, {"deadline": value}, format="json")
         assert response.status_code == 400, value
         assert response.json()["validations"][0]["field"] == "deadline"
+        assert message is None or response.json()["message"] == message
+    # Shortening is allowed down to 30 minutes away (Coder).
+    shorter = now + timedelta(minutes=45)
+    assert client.put(url, {"deadline": shorter.isoformat()}, format="json").status_code == 200
 
 
-def test_extend_manual_shutdown_is_400(client_for, member, ws):
-    finish_latest(ws, deadline=None)
+@pytest.mark.parametrize("transition, deadline, message", [
+    ("start", None, "Workspace shutdown is manual."),
+    ("stop", None, "Workspace must be started, current status: stop"),
+])
+def test_extend_conflicts_use_coders_texts(client_for, member, ws, transition, deadline, message):
+    finish_latest(ws, deadline=deadline)
+    WorkspaceBuild.objects.update(transition=transition)
     response = client_for(member).put(f"/api/v2/workspaces/{ws}/extend",
                                       {"deadline": (timezone.now() + timedelta(hours=2)).isoformat()}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409 and response.json()["message"] == message
 
 
 def test_automatic_updates(client_for, member, ws):

@@ -165,7 +165,7 @@ def test_settings_edit_goes_through_the_service(member, workspaces):
 
     ws = workspaces["mine"]
     response = browser(member).post(f"{CHANGELIST}{ws.pk}/change/", {
-        "name": "renamed", "autostart_schedule": "0 9 * * 1-5", "ttl_ms": "3600000", "automatic_updates": "always"})
+        "name": "renamed", "autostart_schedule": "0 9 * * 1-5", "ttl_ms": "1h", "automatic_updates": "always"})
     assert response.status_code == 302, response.context["adminform"].form.errors
     ws.refresh_from_db()
     assert (ws.name, ws.autostart_schedule, ws.ttl_ms, ws.automatic_updates) == \

@@ -6,6 +6,7 @@ import json
 
 from django import forms
 
+from coderportal.durations import DurationMsField
 from templates_app.models import Template
 
 PARAM_PREFIX = "param_"
@@ -66,7 +67,7 @@ class WorkspaceDetailsForm(forms.Form):
     name = forms.CharField(max_length=64)
     autostart_schedule = forms.CharField(required=False, max_length=256,
                                          help_text="e.g. CRON_TZ=Europe/Paris 30 9 * * 1-5")
-    ttl_ms = forms.IntegerField(required=False, label="Autostop after (ms)")
+    ttl_ms = DurationMsField(label="Autostop after", help_text="e.g. 8h, 90m, 1h30m; empty: never.")
     automatic_updates = forms.ChoiceField(choices=[("never", "never"), ("always", "always")], initial="never")
 
     def __init__(self, *args, owners=None, parameters=(), **kwargs):
@@ -96,3 +97,15 @@ class WorkspaceDetailsForm(forms.Form):
             self.add_error(field if field in self.fields else None, detail)
         if not validations:
             self.add_error(None, getattr(exc, "message", None) or str(exc) or "Not allowed.")
+
+
+class WorkspaceChangeForm(forms.ModelForm):
+    """The settings of a workspace, with the autostop timer in hours/minutes."""
+
+    ttl_ms = DurationMsField(label="Autostop after", help_text="e.g. 8h, 90m, 1h30m; empty: never.")
+
+    class Meta:
+        from workspaces.models import Workspace
+
+        model = Workspace
+        fields = ("name", "autostart_schedule", "ttl_ms", "automatic_updates")

@@ -1,9 +1,12 @@
-"""Workspace admin: list with status/template/organization/owner filters and search; the
-start/stop/restart/update/delete actions (each a build through the services, with a result
-line per workspace); a two-step create (template, then a form generated from its
-parameters); settings edits through `workspaces.services.settings`."""
+"""Workspace admin: list with status/lifecycle/template/organization/owner filters, a deadline
+column and search; the start/stop/restart/update/delete actions (each a build through the
+services, with a result line per workspace) and the lifecycle actions (extend by an hour,
+mark dormant / active); a two-step create (template, then a form generated from its
+parameters); settings edits through `workspaces.services.settings`, with the autostop timer
+in hours/minutes and a preview of the next autostart and autostop."""
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import admin, messages
@@ -12,15 +15,18 @@ from django.http import HttpResponseRedirect
 from django.template import engines
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts import rbac
 from accounts.admin.mixins import SERVICE_ERRORS, RbacAdminMixin, actor_for, error_text
 from accounts.models import User
 from accounts.services.errors import ValidationFailed
 from templates_app.models import Template
-from workspaces.admin.forms import PickTemplateForm, WorkspaceDetailsForm
+from workspaces.admin import lifecycle as lifecycle_admin
+from workspaces.admin.forms import PickTemplateForm, WorkspaceChangeForm, WorkspaceDetailsForm
 from workspaces.api.query import STATUS_FILTERS
 from workspaces.api.serializers.builds import workspace_status
+from workspaces.lifecycle import services as lifecycle_services
 from workspaces.models import Workspace
 from workspaces.services import builds as build_services
 from workspaces.services import restart as restart_services
@@ -47,25 +53,52 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(condition)
 
 
+class LifecycleFilter(admin.SimpleListFilter):
+    title = "lifecycle"
+    parameter_name = "lifecycle"
+
+    def lookups(self, request, model_admin):
+        return [("dormant", "dormant"), ("stops_within_1h", "stops within 1 h")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "dormant":
+            return queryset.filter(dormant_at__isnull=False)
+        if self.value() == "stops_within_1h":
+            now = timezone.now()
+            return queryset.filter(latest_build__transition="start", latest_build__job__status="succeeded",
+                                   latest_build__deadline__lte=now + timedelta(hours=1))
+        return queryset
+
+
 @admin.register(Workspace)
 class WorkspaceAdmin(RbacAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "owner", "organization", "template", "status", "outdated", "created_at")
-    list_filter = (StatusFilter, ("template", admin.RelatedOnlyFieldListFilter),
+    form = WorkspaceChangeForm
+    list_display = ("name", "owner", "organization", "template", "status", "deadline", "outdated", "created_at")
+    list_filter = (StatusFilter, LifecycleFilter, ("template", admin.RelatedOnlyFieldListFilter),
                    ("organization", admin.RelatedOnlyFieldListFilter),
                    ("owner", admin.RelatedOnlyFieldListFilter), "deleted")
     search_fields = ("name", "owner__username", "template__name")
     list_select_related = ("owner", "organization", "template", "latest_build__job")
-    actions = ("start", "stop", "restart", "update", "delete")
+    actions = ("start", "stop", "restart", "update", "delete", "extend_one_hour", "mark_dormant", "mark_active")
     fields = ("name", "owner", "organization", "template", "status", "latest_build_link", "connect",
-              "autostart_schedule", "ttl_ms", "automatic_updates", "favorite", "last_used_at", "deleted", "created_at")
+              "autostart_schedule", "ttl_ms", "schedule_preview", "automatic_updates", "favorite", "last_used_at",
+              "dormant_at", "deleting_at", "deleted", "created_at")
     readonly_fields = ("owner", "organization", "template", "status", "latest_build_link", "connect", "favorite",
-                       "last_used_at", "deleted", "created_at")
+                       "schedule_preview", "last_used_at", "dormant_at", "deleting_at", "deleted", "created_at")
 
     # --- columns ---------------------------------------------------------------------------
     @admin.display(description="status")
     def status(self, obj):
         build = obj.latest_build
         return workspace_status(build.job.status, build.transition) if build else "—"
+
+    @admin.display(description="stops at", ordering="latest_build__deadline")
+    def deadline(self, obj):
+        return lifecycle_admin.deadline_text(obj)
+
+    @admin.display(description="schedule preview")
+    def schedule_preview(self, obj):
+        return lifecycle_admin.schedule_preview(obj)
 
     @admin.display(description="outdated", boolean=True)
     def outdated(self, obj):
@@ -141,6 +174,39 @@ class WorkspaceAdmin(RbacAdminMixin, admin.ModelAdmin):
     @admin.action(description="Delete selected workspaces (destroy their resources)")
     def delete(self, request, queryset):
         self._build(request, queryset, "delete", "delete")
+
+    # --- lifecycle actions ------------------------------------------------------------------
+    @admin.action(description="Extend selected workspaces' autostop by 1 hour")
+    def extend_one_hour(self, request, queryset):
+        actor = actor_for(request)
+
+        def extend(workspace):
+            build = settings_services.extend(workspace, actor=actor,
+                                             deadline=lifecycle_admin.one_hour_later(workspace))
+            return f"now stops at {lifecycle_admin.local(build.deadline)}"
+
+        self._each_result(request, queryset, extend)
+
+    @admin.action(description="Mark selected workspaces dormant")
+    def mark_dormant(self, request, queryset):
+        actor = actor_for(request)
+        self._each_result(request, queryset, lambda w: "marked dormant" if lifecycle_services.set_dormant(
+            w, actor=actor, dormant=True) else "already dormant")
+
+    @admin.action(description="Mark selected workspaces active (not dormant)")
+    def mark_active(self, request, queryset):
+        actor = actor_for(request)
+        self._each_result(request, queryset, lambda w: "marked active" if lifecycle_services.set_dormant(
+            w, actor=actor, dormant=False) else "was not dormant")
+
+    def _each_result(self, request, queryset, call) -> None:
+        for workspace in queryset:
+            try:
+                self.message_user(request, f"{workspace.name}: {call(workspace)}.", messages.SUCCESS)
+            except rbac.NotFound:
+                self.message_user(request, f"{workspace.name}: not found.", messages.ERROR)
+            except SERVICE_ERRORS as exc:
+                self.message_user(request, f"{workspace.name}: {error_text(exc)}", messages.ERROR)
 
     def delete_model(self, request, obj):
         build_services.request_build(obj, actor=actor_for(request), transition="delete")

@@ -1,7 +1,7 @@
 """Routes of the workspaces API, mounted under /api/v2/."""
 from django.urls import path
 
-from workspaces.api import agents, builds
+from workspaces.api import agents, builds, lifecycle
 from workspaces.api import workspaces as w
 
 urlpatterns = [
@@ -17,6 +17,10 @@ urlpatterns = [
     path("workspaces/<uuid:workspace_id>/extend", w.ExtendView.as_view()),
     path("workspaces/<uuid:workspace_id>/autoupdates", w.AutoUpdatesView.as_view()),
     path("workspaces/<uuid:workspace_id>/favorite", w.FavoriteView.as_view()),
+    path("workspaces/<uuid:workspace_id>/dormant", lifecycle.DormantView.as_view()),
+    path("workspaces/<uuid:workspace_id>/resolve-autostart", lifecycle.ResolveAutostartView.as_view()),
+    path("workspaces/<uuid:workspace_id>/watch", lifecycle.WatchView.as_view()),
+    path("users/<str:user>/quiet-hours", lifecycle.QuietHoursView.as_view()),
     path("workspaces/<uuid:workspace_id>/builds", builds.WorkspaceBuildsView.as_view()),
     path("workspacebuilds/<uuid:build_id>", builds.BuildView.as_view()),
     path("workspacebuilds/<uuid:build_id>/logs", builds.BuildLogsView.as_view()),

@@ -106,7 +106,7 @@ async def app_proxy(request, username: str, target: str, slug: str, rest: str | 
     if not app_target.connected:
         return HttpResponse("Failed to reach the app: the workspace agent is not connected.", status=502,
                             content_type="text/plain")
-    await activity.arecord_activity(app_target.workspace.pk)
+    await activity.arecord_activity(app_target.workspace.pk, "app")
     try:
         tunnel = await open_tunnel(app_target.agent.pk, app_target.host, app_target.port, app_target.scheme)
     except TunnelError as exc:

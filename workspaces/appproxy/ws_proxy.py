@@ -38,7 +38,7 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
             return await self._refuse(4404)
         if not target.connected:
             return await self._refuse(4502)
-        await activity.arecord_activity(target.workspace.pk)
+        await activity.arecord_activity(target.workspace.pk, "app")
         try:
             self.tunnel = await open_tunnel(target.agent.pk, target.host, target.port, target.scheme)
         except TunnelError:

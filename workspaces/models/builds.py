@@ -22,6 +22,7 @@ class BuildReason(models.TextChoices):
     AUTOSTART = "autostart"
     AUTOSTOP = "autostop"
     DORMANCY = "dormancy"
+    AUTODELETE = "autodelete"
 
 
 class WorkspaceBuild(models.Model):

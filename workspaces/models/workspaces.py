@@ -29,6 +29,10 @@ class Workspace(models.Model):
     deleting_at = models.DateTimeField(null=True, blank=True)
     next_start_at = models.DateTimeField(null=True, blank=True)
     deleted = models.BooleanField(default=False, db_index=True)
+    # Which kind of session (ssh, terminal, app, ...) last moved the running build's deadline,
+    # and when: the answer to "why is my workspace still running?".
+    last_bump_source = models.CharField(max_length=32, blank=True, default="")
+    last_bump_at = models.DateTimeField(null=True, blank=True)
     # The newest build, kept here so lists need no per-row subquery.
     latest_build = models.ForeignKey("workspaces.WorkspaceBuild", null=True, blank=True, on_delete=models.SET_NULL,
                                      related_name="+")

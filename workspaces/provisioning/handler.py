@@ -12,9 +12,13 @@ from __future__ import annotations
 
 import os
 
+from django.utils import timezone
+
 from templates_app.jobs import backend, handlers
 from templates_app.jobs.handlers import Outcome
 from templates_app.jobs.imports import unpack
+from workspaces.lifecycle import changes
+from workspaces.lifecycle import deadlines as lifecycle_deadlines
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.builds import Transition
 from workspaces.provisioning import environment, results
@@ -63,6 +67,10 @@ class BuildHandler:
         build.save(update_fields=fields)
         if outcome.status == handlers.SUCCEEDED and build.transition == Transition.DELETE:
             Workspace.objects.filter(pk=build.workspace_id).update(deleted=True)
+        # Lifecycle: a successful start gets its deadline; watchers hear of the outcome.
+        lifecycle_deadlines.on_build_completed(build, succeeded=outcome.status == handlers.SUCCEEDED,
+                                               now=timezone.now())
+        changes.publish_on_commit(build.workspace_id)
         if job.input.get("ephemeral_parameters"):
             # Ephemeral values were for this build only: drop them once it has run.
             job.input = {**job.input, "ephemeral_parameters": {}}

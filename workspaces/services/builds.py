@@ -14,6 +14,7 @@ from accounts.services.audit import Actor
 from accounts.services.errors import Conflict, ValidationFailed
 from templates_app.models import JobType, TemplateVersion
 from templates_app.services import jobs
+from workspaces.lifecycle import changes
 from workspaces.models import Workspace, WorkspaceBuild, WorkspaceBuildParameter
 from workspaces.models.builds import BuildReason, Transition
 from workspaces.services import parameters
@@ -58,6 +59,7 @@ def create_build(workspace: Workspace, *, actor: Actor, transition: str, version
             job.input = {**job.input, "workspace_build_id": str(build.pk)}
             job.save(update_fields=["input"])
             Workspace.objects.filter(pk=locked.pk).update(latest_build=build)
+            changes.publish_on_commit(locked.pk)
             workspace.latest_build = build
             audit.record(actor, ACTION_FOR_TRANSITION[transition], "workspace_build", resource_id=build.pk,
                          target=locked.name, organization=locked.organization, status_code=201,
@@ -104,6 +106,8 @@ def request_build(workspace: Workspace, *, actor: Actor, transition: str, templa
         raise ValidationFailed("Validation failed.", {"orphan": "orphan is only valid with transition delete."})
     if log_level not in ("", "debug"):
         raise ValidationFailed("Validation failed.", {"log_level": "Must be empty or 'debug'."})
+    if transition == Transition.START and workspace.dormant_at is not None:
+        raise rbac.Forbidden("Cannot start a dormant workspace: mark it active first (PUT /workspaces/{id}/dormant).")
     latest = WorkspaceBuild.objects.filter(workspace=workspace).order_by("-build_number").first()
     if latest is not None and latest.active:
         raise BuildConflict()

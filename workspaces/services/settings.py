@@ -15,9 +15,10 @@ from accounts import rbac
 from accounts.services import audit
 from accounts.services.audit import Actor
 from accounts.services.errors import Conflict, ValidationFailed
+from workspaces.lifecycle import changes
+from workspaces.lifecycle.schedule import TemplateSchedule, next_allowed_autostart
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.workspaces import AutomaticUpdates
-from workspaces.schedule import next_run
 from workspaces.services.workspaces import WORKSPACE_AUDIT_FIELDS, name_error, schedule_error, ttl_error
 
 # Coder refuses deadlines closer than this (the autostop loop would race them).
@@ -69,7 +70,8 @@ def set_autostart(workspace: Workspace, *, actor: Actor, schedule: str | None) -
     if schedule and not workspace.template.allow_user_autostart:
         raise ValidationFailed("Autostart is not allowed for workspaces using this template.",
                                {"schedule": "The template does not allow user autostart."})
-    next_start = next_run(schedule, timezone.now()) if schedule else None
+    next_start = next_allowed_autostart(timezone.now(), schedule, TemplateSchedule.of(workspace.template)) \
+        if schedule else None
     return _save(workspace, actor, {"autostart_schedule": schedule, "next_start_at": next_start})
 
 
@@ -90,25 +92,32 @@ def set_ttl(workspace: Workspace, *, actor: Actor, ttl_ms) -> Workspace:
     return workspace
 
 
-def extend(workspace: Workspace, *, actor: Actor, deadline: datetime) -> WorkspaceBuild:
-    """Move the running build's deadline; Coder's rules: the workspace must be running with
-    an autostop deadline, the new one ≥ 30 minutes away and not past the build's max_deadline."""
+def extend(workspace: Workspace, *, actor: Actor, deadline: datetime, now: datetime | None = None) -> WorkspaceBuild:
+    """Move the running build's deadline (Coder's putExtendWorkspace, its texts included): the
+    workspace must be running with an autostop deadline, the new one at least 30 minutes away,
+    not before the build finished and not past the build's max_deadline. It may also shorten."""
     _editable(workspace, actor)
-    build = WorkspaceBuild.objects.select_related("job").filter(pk=workspace.latest_build_id).first()
-    if build is None or build.transition != "start" or build.job.status != "succeeded":
-        raise ValidationFailed("Workspace must be started.", {"deadline": "The workspace is not running."})
-    if build.deadline is None:
-        raise ValidationFailed("Cannot extend workspace.", {"deadline": "Workspace shutdown is manual."})
-    now = timezone.now()
-    if deadline <= now:
-        raise ValidationFailed("Bad extend workspace request.", {"deadline": "New deadline must be in the future."})
-    if deadline < now + MIN_EXTEND:
-        raise ValidationFailed("Bad extend workspace request.",
-                               {"deadline": "New deadline must be at least 30 minutes in the future."})
-    if build.max_deadline is not None and deadline > build.max_deadline:
-        raise ValidationFailed("Bad extend workspace request.",
-                               {"deadline": "New deadline is greater than the template allows."})
+    now = now or timezone.now()
     with transaction.atomic():
+        build = WorkspaceBuild.objects.select_for_update().select_related("job") \
+            .filter(pk=workspace.latest_build_id).first()
+        if build is None or build.transition != "start":
+            current = build.transition if build is not None else "none"
+            raise Conflict(f"Workspace must be started, current status: {current}")
+        if build.job.completed_at is None:
+            raise Conflict("Workspace is still building!")
+        if build.deadline is None:
+            raise Conflict("Workspace shutdown is manual.")
+        if deadline < now + MIN_EXTEND:
+            raise ValidationFailed("Cannot extend workspace: new deadline must be at least 30 minutes in the future",
+                                   {"deadline": "new deadline must be at least 30 minutes in the future"})
+        if deadline < build.job.completed_at:
+            # (Coder's text, wrong as it is: the deadline is *before* the start.)
+            raise ValidationFailed("Cannot extend workspace: new deadline must be before workspace start time",
+                                   {"deadline": "new deadline must be before workspace start time"})
+        if build.max_deadline is not None and deadline > build.max_deadline:
+            raise ValidationFailed("Cannot extend workspace beyond max deadline.",
+                                   {"deadline": "deadline is beyond max deadline imposed by template"})
         old = build.deadline
         WorkspaceBuild.objects.filter(pk=build.pk).update(deadline=deadline)
         build.deadline = deadline
@@ -116,6 +125,7 @@ def extend(workspace: Workspace, *, actor: Actor, deadline: datetime) -> Workspa
                      organization=workspace.organization,
                      changes=audit.diff({"deadline": old.isoformat()}, {"deadline": deadline.isoformat()}),
                      additional={"build_number": build.build_number})
+        changes.publish_on_commit(workspace.pk)
     return build
 
 

@@ -36,15 +36,20 @@ def name_error(name) -> str | None:
 
 
 def schedule_error(schedule: str) -> str | None:
-    """Coder's autostart format: `CRON_TZ=<zone> <minute> <hour> * * <days>` (timezone optional)."""
+    """Coder's autostart format: `CRON_TZ=<zone> <minute> <hour> * * <days>` (timezone optional).
+    Beyond Coder: a schedule firing more than once a day (hourly, every N minutes) is refused,
+    since it is nearly always a mistake that restarts a stopped workspace every hour."""
     if not schedule:
         return None
-    from workspaces.schedule import parse_schedule
+    from workspaces.lifecycle import cron
 
     try:
-        parse_schedule(schedule)
+        parsed = cron.weekly(schedule)
     except ValueError as exc:
         return str(exc)
+    if parsed.times_per_day() > 1:
+        return ("Autostart must happen at most once a day: give one minute and one hour "
+                "(e.g. '0 9 * * 1-5'), not an hourly or minutely schedule.")
     return None
 
 
@@ -91,6 +96,7 @@ def create_workspace(*, actor: Actor, organization, owner, name: str, template_i
                      automatic_updates: str = AutomaticUpdates.NEVER) -> Workspace:
     if not OrganizationMember.objects.filter(organization=organization, user=owner).exists():
         raise ValidationFailed("Validation failed.", {"owner": "The owner is not a member of this organization."})
+    ttl_ms = ttl_ms or None  # Coder: 0 and null both mean "the template's default TTL"
     rbac.authorize(actor.subject, "create", rbac.RbacObject(type="workspace", org_id=organization.id,
                                                             owner_id=owner.id))
     errors = {key: message for key, message in (

@@ -30,9 +30,11 @@ from workspaces.services import activity
 from workspaces.terminal.protocol import agent_group, send_patiently
 
 OPEN_TIMEOUT_SECONDS = 15
+# Activity sources shown on the workspace (Coder's session kinds).
+_SOURCES = {"pty": "reconnecting-pty", "tcp": "port-forward", "ssh": "ssh"}
 
 
-def _authorize(user, agent_id) -> tuple[int | None, object]:
+def _authorize(user, agent_id, kind: str) -> tuple[int | None, object]:
     """(None, workspace id) when allowed; else (the websocket close code: 4404 unreadable,
     4403 forbidden, None)."""
     agent = WorkspaceAgent.objects.filter(pk=agent_id).select_related("resource__build__workspace").first()
@@ -45,7 +47,7 @@ def _authorize(user, agent_id) -> tuple[int | None, object]:
         return 4404, None
     except rbac.Forbidden:
         return 4403, None
-    activity.record_activity(agent.resource.build.workspace_id)
+    activity.record_activity(agent.resource.build.workspace_id, source=_SOURCES.get(kind, kind))
     return None, agent.resource.build.workspace_id
 
 
@@ -64,7 +66,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
-        refused, self.workspace_id = await database_sync_to_async(_authorize)(user, self.agent_id)
+        refused, self.workspace_id = await database_sync_to_async(_authorize)(user, self.agent_id, self.kind)
         self.last_activity = time.monotonic()
         if refused:
             await self.close(code=refused)
@@ -116,7 +118,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
         now = time.monotonic()
         if now - getattr(self, "last_activity", now) > activity.THROTTLE_SECONDS:
             self.last_activity = now
-            await activity.arecord_activity(self.workspace_id)
+            await activity.arecord_activity(self.workspace_id, _SOURCES.get(self.kind, self.kind))
         await self._to_agent({"type": "relay.input", "stream": self.stream,
                               "data": base64.b64encode(data).decode()})
 

@@ -72,6 +72,9 @@ def workspace_json(workspace, requester_id=None, queue=None, daemon_list=None, n
         "favorite": bool(workspace.favorite and requester_id is not None
                          and str(requester_id) == str(workspace.owner_id)),
         "next_start_at": _time(workspace.next_start_at),
+        # Beyond Coder: which kind of session last pushed the deadline out, i.e. why it still runs.
+        "last_activity_bump": ({"source": workspace.last_bump_source, "at": _time(workspace.last_bump_at)}
+                               if workspace.last_bump_source else None),
         "is_prebuild": False,
         "task_id": None,
     }, "autostart_schedule", "ttl_ms")
