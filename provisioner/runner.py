@@ -5,9 +5,12 @@ Expected outcomes are return values: a failed or canceled build is a ProvisionRe
 with that status, and its Terraform state is always returned (persist it: it is the only
 record of what exists). Only invalid arguments (an unknown transition) raise.
 
-    start  = plan + apply (CODER_WORKSPACE_TRANSITION=start, start_count 1)
-    stop   = plan + apply (transition stop, start_count 0)
+    start  = plan + commit quota + apply (CODER_WORKSPACE_TRANSITION=start, start_count 1)
+    stop   = plan + commit quota + apply (transition stop, start_count 0)
     delete = plan -destroy + apply
+
+The quota commit (see `provisioner.quota`) only happens when the caller passes
+`commit_quota`; a refused commit fails the build before anything is applied.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Optional
 
-from . import convert, variables, workdir
+from . import convert, quota, variables, workdir
 from .job import Job, RunnerOptions, build_env
 from .logs import (
     APPLY_STAGES,
@@ -196,7 +199,8 @@ def _parse_stop(directory: str, provider_env: dict, declared: dict, values: dict
 # -- provision ---------------------------------------------------------------------------
 def provision(request: ProvisionRequest, emit: Emit = _discard,
               should_cancel: Callable[[], bool] = _never,
-              options: Optional[RunnerOptions] = None) -> ProvisionResult:
+              options: Optional[RunnerOptions] = None,
+              commit_quota: Optional[quota.CommitQuota] = None) -> ProvisionResult:
     """Run one workspace build; see the module docstring for what each transition does."""
     if request.transition not in TRANSITIONS:
         raise ValueError(f"unknown transition {request.transition!r}")
@@ -210,7 +214,7 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
     try:
         with Job(request.working_dir, env, emit, should_cancel, options,
                  debug=request.log_level == "debug") as job:
-            _run_build(job, request, result, edges)
+            _run_build(job, request, result, edges, commit_quota)
             job.daemon_log(STAGE_CLEANUP, "Cleaning up")
     except _Stop as stop:
         result.status, result.error, result.error_code = stop.status, stop.error, stop.error_code
@@ -230,7 +234,7 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
 
 
 def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
-               edges: dict[str, set[str]]) -> None:
+               edges: dict[str, set[str]], commit_quota: Optional[quota.CommitQuota] = None) -> None:
     declared: dict = {}
     module = _setup(job, declared)
     var_args = variables.var_args(request.variable_values, declared)
@@ -244,6 +248,11 @@ def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
         result.parameters = convert.build_parameters(
             nodes + nodes_from_plan(plan, edges, "prior_state"))
         return
+    if commit_quota is not None and request.transition in quota.COMMITTED_TRANSITIONS:
+        planned = convert.build_resources(nodes_from_plan(job.show_json(workdir.PLAN_FILE), edges), edges)
+        refused = quota.commit(quota.daily_cost(planned), commit_quota, job.emit)
+        if refused:
+            raise _Stop(FAILED, refused)
     outcome, log = job.run(APPLY_STAGES[request.transition], "apply",
                            ["-input=false", "-no-color", "-auto-approve", workdir.PLAN_FILE])
     _check(job, outcome, log, "terraform apply failed")

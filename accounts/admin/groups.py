@@ -10,6 +10,7 @@ from accounts import rbac
 from accounts.models import Group, User
 from accounts.services import groups
 
+from . import extensions
 from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
 
 GROUP_FIELDS = ("name", "display_name", "avatar_url", "quota_allowance")
@@ -34,6 +35,7 @@ class GroupForm(ServiceFormMixin, forms.ModelForm):
 
 
 class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
+    change_form_template = extensions.CHANGE_FORM_TEMPLATE
     form = GroupForm
     list_display = ("name", "display_name", "organization", "source", "member_count", "quota_allowance")
     list_filter = ("source", ("organization", admin.RelatedOnlyFieldListFilter))
@@ -79,6 +81,12 @@ class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # members went through the groups service
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Panels other apps registered (e.g. workspace quota), for the object this viewer may read.
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **extensions.context(extensions.group_panels, request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj):
         groups.delete_group(obj, actor=actor_for(request))
