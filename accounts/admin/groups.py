@@ -1,5 +1,6 @@
 """Groups in the admin, through the groups service: members are edited here (stored on the
-linked Django auth group); the "Everyone" group is read-only (its members are implicit)."""
+linked Django auth group); of the "Everyone" group only the quota allowance is editable (its
+name is fixed and its members are implicit)."""
 from __future__ import annotations
 
 from django import forms
@@ -50,16 +51,14 @@ class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
         return "all members" if group.is_everyone else group._members
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_everyone:
+            # Its name and members are the organization's; only its quota allowance is edited here.
+            return ("organization", "name", "display_name", "avatar_url", "source")
         return ("organization", "source") if obj is not None else ("source",)
 
     def get_fields(self, request, obj=None):
         fields = ["organization", "name", "display_name", "avatar_url", "quota_allowance", "source"]
         return fields if obj is not None and obj.is_everyone else [*fields, "members"]
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_everyone:
-            return False
-        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_everyone:
