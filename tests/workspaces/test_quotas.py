@@ -208,3 +208,65 @@ def test_concurrent_commits_never_exceed_the_budget(owner, org, member, monkeypa
     assert sorted(answers, key=str) == [False] * 9 + [True] * 3, answers
     assert quotas.consumed(member.pk, org.pk) == 9
     assert WorkspaceBuild.objects.filter(job_id__in=jobs, daily_cost=3).count() == 3
+
+
+def test_commit_gives_up_when_the_lock_stays_held(owner, org, member, monkeypatch):
+    """A commit stuck behind another one fails with Coder's message instead of waiting forever."""
+    set_everyone_allowance(org, 10)
+    template = echo_cost_template(owner, org, 3)
+    monkeypatch.setattr("templates_app.services.jobs.enqueue", lambda job: None)
+    job_id = latest(create(member, org, template, "waiting")).job_id
+    held, release = threading.Event(), threading.Event()
+
+    def hold():
+        from django.db import transaction
+
+        try:
+            with transaction.atomic():  # SQLite: BEGIN IMMEDIATE holds the write lock
+                quotas._lock(member.pk, org.pk)  # PostgreSQL: the advisory lock
+                held.set()
+                release.wait(60)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        monkeypatch.setattr(quotas, "LOCK_TIMEOUT_SECONDS", 0.3)
+        if connection.vendor == "sqlite":
+            connection.ensure_connection()
+            connection.connection.execute("PRAGMA busy_timeout = 300")
+        with pytest.raises(quotas.QuotaLockTimeout, match="timed out after 0.3s waiting for workspace quota lock"):
+            quotas.commit(job_id, 3)
+    finally:
+        release.set()
+        holder.join(60)
+        if connection.vendor == "sqlite":
+            connection.connection.execute("PRAGMA busy_timeout = 30000")
+    assert quotas.commit(job_id, 3).ok  # once released, the commit goes through
+
+
+def test_commit_and_read_cost_the_same_queries_for_one_or_many_workspaces(owner, org, member, monkeypatch):
+    from django.test.utils import CaptureQueriesContext
+
+    set_everyone_allowance(org, 1000)
+    group_with(owner, org, "devs", 1, members=[member])
+    template = echo_cost_template(owner, org, 1)
+    monkeypatch.setattr("templates_app.services.jobs.enqueue", lambda job: None)
+
+    reader = Actor.for_user(member)
+
+    def counted(job_id) -> tuple[int, int]:
+        with CaptureQueriesContext(connection) as commit_queries:
+            assert quotas.commit(job_id, 1).ok
+        with CaptureQueriesContext(connection) as read_queries:
+            quotas.read_quota(org, member, actor=reader)
+        return len(commit_queries), len(read_queries)
+
+    first = counted(latest(create(member, org, template, "w0")).job_id)
+    jobs = [latest(create(member, org, template, f"w{i}")).job_id for i in range(1, 15)]
+    for job_id in jobs[:-1]:
+        quotas.commit(job_id, 1)
+    assert counted(jobs[-1]) == first
+    assert first[0] <= 8 and first[1] <= 5, first

@@ -35,9 +35,7 @@ from accounts.services.errors import Conflict
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.builds import Transition
 
-LOCK_TIMEOUT_SECONDS = 30
-LOCK_TIMEOUT_MESSAGE = (f"timed out after {LOCK_TIMEOUT_SECONDS}s waiting for workspace quota lock; "
-                        "quota checks are taking too long, please retry the build")
+LOCK_TIMEOUT_SECONDS = 30  # as Coder's quotaLockTimeout (SQLite: the connection's own 30 s busy timeout)
 UNLIMITED = -1
 
 
@@ -138,7 +136,7 @@ def _lock(owner_id, organization_id) -> None:
     digest = hashlib.sha256(f"workspace-quota:{owner_id}:{organization_id}".encode()).digest()
     key = int.from_bytes(digest[:8], "big", signed=True)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{LOCK_TIMEOUT_SECONDS * 1000}ms"])
+        cursor.execute("SELECT set_config('lock_timeout', %s, true)", [f"{int(LOCK_TIMEOUT_SECONDS * 1000)}ms"])
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
 
 
@@ -167,7 +165,8 @@ def commit(job_id, cost: int):
             return QuotaResponse(ok=True, credits_consumed=used + cost, budget=budget)
     except OperationalError as exc:
         if "lock" in str(exc).lower():  # PostgreSQL lock_timeout, or SQLite "database is locked"
-            raise QuotaLockTimeout(LOCK_TIMEOUT_MESSAGE) from None
+            raise QuotaLockTimeout(f"timed out after {LOCK_TIMEOUT_SECONDS:g}s waiting for workspace quota lock; "
+                                   "quota checks are taking too long, please retry the build") from None
         raise
 
 
