@@ -30,6 +30,16 @@ class QuotaResponse:
 CommitQuota = Callable[[int], QuotaResponse]
 
 
+def may_cost(module: Optional[dict]) -> bool:
+    """Whether the loaded configuration can declare a cost: a `coder_metadata` resource in the
+    root module, or any module call (costs inside modules are only known from the plan).
+    Without either, reading the plan back (a `terraform show`, ~0.1 s) is skipped."""
+    module = module or {}
+    if module.get("ModuleCalls"):
+        return True
+    return any(block.get("Type") == "coder_metadata" for block in (module.get("ManagedResources") or {}).values())
+
+
 def daily_cost(resources: Iterable[Resource]) -> int:
     return sum(resource.daily_cost or 0 for resource in resources)
 

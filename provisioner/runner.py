@@ -248,7 +248,8 @@ def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
         result.parameters = convert.build_parameters(
             nodes + nodes_from_plan(plan, edges, "prior_state"))
         return
-    if commit_quota is not None and request.transition in quota.COMMITTED_TRANSITIONS:
+    if (commit_quota is not None and request.transition in quota.COMMITTED_TRANSITIONS
+            and quota.may_cost(module)):
         planned = convert.build_resources(nodes_from_plan(job.show_json(workdir.PLAN_FILE), edges), edges)
         refused = quota.commit(quota.daily_cost(planned), commit_quota, job.emit)
         if refused:

@@ -102,3 +102,26 @@ def test_unlimited_budget_is_logged_as_such(tmp_path):
     result, lines = _echo(tmp_path, "start", 3, Committer(QuotaResponse(ok=True, credits_consumed=3)))
     assert result.status == SUCCEEDED
     assert ("info", "Budget           —   unlimited") in lines
+
+
+@pytest.mark.real
+def test_template_without_costs_commits_nothing(template, runner_options, logs):
+    """No coder_metadata and no modules: no cost to commit, and no plan read-back."""
+    committer = Committer(QuotaResponse(ok=False, budget=0))
+    directory = template("sleepy")
+    result = provision(ProvisionRequest(working_dir=directory, transition="start", variable_values={"pause": "0"}),
+                       logs, lambda: False, runner_options, commit_quota=committer)
+    assert result.status == SUCCEEDED, result.error
+    assert committer.costs == [] and _commit_lines(logs) == []
+
+
+@pytest.mark.parametrize("module, expected", [
+    ({}, False),
+    ({"ManagedResources": {"terraform_data.x": {"Type": "terraform_data"}}}, False),
+    ({"ManagedResources": {"coder_metadata.x": {"Type": "coder_metadata"}}}, True),
+    ({"ModuleCalls": {"vm": {"Source": "./vm"}}}, True),
+])
+def test_may_cost(module, expected):
+    from provisioner.quota import may_cost
+
+    assert may_cost(module) is expected
