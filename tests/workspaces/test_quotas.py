@@ -270,3 +270,20 @@ def test_commit_and_read_cost_the_same_queries_for_one_or_many_workspaces(owner,
         quotas.commit(job_id, 1)
     assert counted(jobs[-1]) == first
     assert first[0] <= 8 and first[1] <= 5, first
+
+
+def test_known_cost_errs_low_when_costs_depend_on_parameters(owner, org, member):
+    """One user chose a big machine of this version: a member's small one is not refused for it."""
+    set_everyone_allowance(org, 5)
+    template = echo_cost_template(owner, org, 2)
+    version = template.active_version
+    assert quotas.known_cost(version) == 2  # from the import plan (defaults)
+    big = create(owner, org, template, "big")
+    WorkspaceBuild.objects.filter(workspace=big).update(daily_cost=10)  # as if its parameters cost 10
+    small = create(member, org, template, "small")
+    assert quotas.known_cost(version) == 2  # the lowest successful start
+    assert quotas.known_cost(version, big) == 10  # the workspace's own last start
+    assert quotas.known_cost(version, small) == 2
+    with pytest.raises(quotas.QuotaExceeded):
+        quotas.check_start(owner_id=owner.pk, organization_id=org.pk, version=version, workspace=big)
+    quotas.check_start(owner_id=member.pk, organization_id=org.pk, version=version)  # 2 + 2 <= 5

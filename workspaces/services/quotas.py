@@ -18,7 +18,8 @@ Rules (Coder's, `enterprise/coderd/workspacequota.go` and `quotas.sql`):
   advisory transaction lock; on SQLite every write transaction is already exclusive
   (BEGIN IMMEDIATE), which serialises commits the same way.
 - Beyond Coder: `check_start()` refuses a create/start request at once (409) when the
-  last known cost of the template version already exceeds what is left of the budget.
+  known cost of the template version (see `known_cost`) already exceeds what is left of the
+  budget.
 """
 from __future__ import annotations
 
@@ -26,12 +27,13 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
-from django.db.models import Q, Sum
+from django.db.models import Min, Q, Sum
 
 from accounts import rbac
 from accounts.models import Group, Organization, OrganizationMember, User
 from accounts.services.audit import Actor
 from accounts.services.errors import Conflict
+from templates_app.models import JobStatus
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.builds import Transition
 
@@ -176,14 +178,21 @@ def committer(job_id):
 
 
 # -- the up-front check (beyond Coder) -----------------------------------------------------------
-def known_cost(version) -> int:
-    """What a start of `version` last cost: its newest committed start build, else its import plan."""
-    last = (WorkspaceBuild.objects.filter(template_version=version, transition=Transition.START, daily_cost__gt=0)
-            .order_by("-created_at").values_list("daily_cost", flat=True).first())
-    if last is not None:
-        return last
-    return sum(int(r.get("daily_cost") or 0) for r in version.resources or []
-               if r.get("workspace_transition") == Transition.START)
+def known_cost(version, workspace: Workspace | None = None) -> int:
+    """A cost a start of `version` is known to have: the workspace's own last successful start
+    of it; else the lowest of its import plan (default parameters) and its successful starts.
+
+    Costs can depend on parameters, so the estimate errs low: a refusal must never be wrong."""
+    starts = WorkspaceBuild.objects.filter(template_version=version, transition=Transition.START,
+                                           job__status=JobStatus.SUCCEEDED)
+    if workspace is not None:
+        own = starts.filter(workspace=workspace).order_by("-build_number").values_list("daily_cost", flat=True).first()
+        if own is not None:
+            return own
+    planned = sum(int(r.get("daily_cost") or 0) for r in version.resources or []
+                  if r.get("workspace_transition") == Transition.START)
+    lowest = starts.aggregate(lowest=Min("daily_cost"))["lowest"]
+    return planned if lowest is None else min(planned, lowest)
 
 
 def check_start(*, owner_id, organization_id, version, workspace: Workspace | None = None) -> None:
@@ -193,7 +202,7 @@ def check_start(*, owner_id, organization_id, version, workspace: Workspace | No
     new build is the latest one."""
     if not quotas_enabled(organization_id):
         return
-    cost = known_cost(version)
+    cost = known_cost(version, workspace)
     if cost == 0:
         return
     previous = (WorkspaceBuild.objects.filter(workspace=workspace).order_by("-build_number")
