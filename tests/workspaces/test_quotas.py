@@ -269,7 +269,7 @@ def test_commit_and_read_cost_the_same_queries_for_one_or_many_workspaces(owner,
     for job_id in jobs[:-1]:
         quotas.commit(job_id, 1)
     assert counted(jobs[-1]) == first
-    assert first[0] <= 8 and first[1] <= 5, first
+    assert first[0] <= 10 and first[1] <= 5, first  # PostgreSQL: two more for the lock
 
 
 def test_known_cost_errs_low_when_costs_depend_on_parameters(owner, org, member):
