@@ -6,7 +6,9 @@ Public interface (what the apps use):
   presets, external auth and planned resources of a template.
 - `provision(request, emit, should_cancel, ...) -> ProvisionResult`: one workspace build
   (start / stop / delete, or a dry run). Logs stream to `emit(LogLine)` while Terraform
-  runs; `should_cancel()` is polled and interrupts Terraform gracefully.
+  runs; `should_cancel()` is polled and interrupts Terraform gracefully; an optional
+  `commit_quota(cost) -> QuotaResponse` is called between plan and apply of start and stop
+  builds with the plan's daily cost, and a refusal fails the build (`provisioner.quota`).
 - `coder_env(...)`: the per-build environment for the coder provider.
 - `write_mirror(directory, version)`: offline install of our coder/coder provider.
 - `EchoProvisioner` (module `provisioner.fake`): a scripted stand-in with the same
@@ -27,6 +29,7 @@ _EXPORTS = {
     "coder_env": "job", "RunnerOptions": "job",
     "write_mirror": "mirror", "Mirror": "mirror",
     "EchoProvisioner": "fake",
+    "QuotaResponse": "quota",
     **{name: "types" for name in (
         "ProvisionRequest", "ProvisionResult", "TemplateSchema", "TemplateVariable",
         "TemplateParameter", "ParameterOption", "Preset", "ExternalAuthRequirement",

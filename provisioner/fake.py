@@ -27,8 +27,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional, Union
 
+from . import quota
 from .types import (
     CANCELED,
+    FAILED,
     SUCCEEDED,
     Agent,
     LogLine,
@@ -106,7 +108,7 @@ class EchoProvisioner:
     def provision(self, request: ProvisionRequest,
                   emit: Callable[[LogLine], None] = lambda line: None,
                   should_cancel: Callable[[], bool] = lambda: False,
-                  options: Any = None) -> ProvisionResult:
+                  options: Any = None, commit_quota: Optional[quota.CommitQuota] = None) -> ProvisionResult:
         with self._lock:
             self.calls.append(request)
         responses = self._scripted(request.working_dir)[0]
@@ -120,6 +122,11 @@ class EchoProvisioner:
             _sleep(response.delay, should_cancel)
         if should_cancel():
             return ProvisionResult(status=CANCELED, error="canceled", state=request.state)
+        if response.status == SUCCEEDED and request.transition in quota.COMMITTED_TRANSITIONS:
+            # The scripted resources are the "plan": commit their cost before "applying".
+            refused = quota.commit(quota.daily_cost(response.resources), commit_quota, emit)
+            if refused:
+                return ProvisionResult(status=FAILED, error=refused, state=request.state)
         return self._result(request, response)
 
     @staticmethod
@@ -157,6 +164,6 @@ def parse(directory: str, **kwargs: Any) -> TemplateSchema:
 
 def provision(request: ProvisionRequest, emit: Callable[[LogLine], None] = lambda line: None,
               should_cancel: Callable[[], bool] = lambda: False,
-              options: Any = None) -> ProvisionResult:
+              options: Any = None, commit_quota: Optional[quota.CommitQuota] = None) -> ProvisionResult:
     """Module-level `provision()` of a fresh EchoProvisioner (scripted by the directory)."""
-    return EchoProvisioner().provision(request, emit, should_cancel, options)
+    return EchoProvisioner().provision(request, emit, should_cancel, options, commit_quota)

@@ -39,6 +39,8 @@ class ModuleConfig:
     variables: list[Variable] = field(default_factory=list)
     required_providers: dict[str, str] = field(default_factory=dict)  # local name -> source
     block_types: set[str] = field(default_factory=set)  # resource/data types used
+    resource_types: set[str] = field(default_factory=set)  # managed resource types used
+    has_module_calls: bool = False
     unreadable: dict[str, str] = field(default_factory=dict)  # file name -> parser error
 
     @property
@@ -95,6 +97,10 @@ def _collect(config: ModuleConfig, document: dict, filename: str) -> None:
     for kind in ("resource", "data"):
         for block in _blocks(document.get(kind)):
             config.block_types.update(str(name) for name in block)
+            if kind == "resource":
+                config.resource_types.update(str(name) for name in block)
+    if _blocks(document.get("module")):
+        config.has_module_calls = True
 
 
 def _type_text(value: Any) -> str:

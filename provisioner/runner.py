@@ -5,16 +5,19 @@ Expected outcomes are return values: a failed or canceled build is a ProvisionRe
 with that status, and its Terraform state is always returned (persist it: it is the only
 record of what exists). Only invalid arguments (an unknown transition) raise.
 
-    start  = plan + apply (CODER_WORKSPACE_TRANSITION=start, start_count 1)
-    stop   = plan + apply (transition stop, start_count 0)
+    start  = plan + commit quota + apply (CODER_WORKSPACE_TRANSITION=start, start_count 1)
+    stop   = plan + commit quota + apply (transition stop, start_count 0)
     delete = plan -destroy + apply
+
+The quota commit (see `provisioner.quota`) only happens when the caller passes
+`commit_quota`; a refused commit fails the build before anything is applied.
 """
 
 from __future__ import annotations
 
 from typing import Callable, Optional
 
-from . import convert, hclconfig, variables, workdir
+from . import convert, hclconfig, quota, variables, workdir
 from .job import Job, RunnerOptions, build_env
 from .logs import (
     APPLY_STAGES,
@@ -59,7 +62,7 @@ def _discard(line: LogLine) -> None:
     pass
 
 
-def _setup(job: Job, declared_out: dict) -> None:
+def _setup(job: Job, declared_out: dict) -> hclconfig.ModuleConfig:
     """Read the declarations `terraform init` needs, then run it.
 
     Nothing here evaluates the configuration: Terraform validates it (init and plan
@@ -75,6 +78,7 @@ def _setup(job: Job, declared_out: dict) -> None:
     workdir.declare_coder(job.working_dir, config, override_version=not job.options.reattach)
     outcome, log = job.init(STAGE_SETUP)
     _check(job, outcome, log, "terraform init failed")
+    return config
 
 
 def _check(job: Job, outcome, log, what: str) -> None:
@@ -188,7 +192,8 @@ def _parse_stop(directory: str, provider_env: dict, declared: dict, values: dict
 # -- provision ---------------------------------------------------------------------------
 def provision(request: ProvisionRequest, emit: Emit = _discard,
               should_cancel: Callable[[], bool] = _never,
-              options: Optional[RunnerOptions] = None) -> ProvisionResult:
+              options: Optional[RunnerOptions] = None,
+              commit_quota: Optional[quota.CommitQuota] = None) -> ProvisionResult:
     """Run one workspace build; see the module docstring for what each transition does."""
     if request.transition not in TRANSITIONS:
         raise ValueError(f"unknown transition {request.transition!r}")
@@ -202,7 +207,7 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
     try:
         with Job(request.working_dir, env, emit, should_cancel, options,
                  debug=request.log_level == "debug") as job:
-            _run_build(job, request, result, edges)
+            _run_build(job, request, result, edges, commit_quota)
             job.daemon_log(STAGE_CLEANUP, "Cleaning up")
     except _Stop as stop:
         result.status, result.error, result.error_code = stop.status, stop.error, stop.error_code
@@ -222,9 +227,9 @@ def provision(request: ProvisionRequest, emit: Emit = _discard,
 
 
 def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
-               edges: dict[str, set[str]]) -> None:
+               edges: dict[str, set[str]], commit_quota: Optional[quota.CommitQuota] = None) -> None:
     declared: dict = {}
-    _setup(job, declared)
+    module = _setup(job, declared)
     var_args = variables.var_args(request.variable_values, declared)
     outcome, log = _plan(job, STAGE_PLAN, var_args, destroy=request.transition == "delete")
     _check(job, outcome, log, "terraform plan failed")
@@ -236,6 +241,12 @@ def _run_build(job: Job, request: ProvisionRequest, result: ProvisionResult,
         result.parameters = convert.build_parameters(
             nodes + nodes_from_plan(plan, edges, "prior_state"))
         return
+    if (commit_quota is not None and request.transition in quota.COMMITTED_TRANSITIONS
+            and quota.may_cost(module)):
+        planned = convert.build_resources(nodes_from_plan(job.show_json(workdir.PLAN_FILE), edges), edges)
+        refused = quota.commit(quota.daily_cost(planned), commit_quota, job.emit)
+        if refused:
+            raise _Stop(FAILED, refused)
     outcome, log = job.run(APPLY_STAGES[request.transition], "apply",
                            ["-input=false", "-no-color", "-auto-approve", workdir.PLAN_FILE])
     _check(job, outcome, log, "terraform apply failed")

@@ -1,5 +1,6 @@
 """Groups in the admin, through the groups service: members are edited here (stored on the
-linked Django auth group); the "Everyone" group is read-only (its members are implicit)."""
+linked Django auth group); of the "Everyone" group only the quota allowance is editable (its
+name is fixed and its members are implicit)."""
 from __future__ import annotations
 
 from django import forms
@@ -10,6 +11,7 @@ from accounts import rbac
 from accounts.models import Group, User
 from accounts.services import groups
 
+from . import extensions
 from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
 
 GROUP_FIELDS = ("name", "display_name", "avatar_url", "quota_allowance")
@@ -34,6 +36,7 @@ class GroupForm(ServiceFormMixin, forms.ModelForm):
 
 
 class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
+    change_form_template = extensions.CHANGE_FORM_TEMPLATE
     form = GroupForm
     list_display = ("name", "display_name", "organization", "source", "member_count", "quota_allowance")
     list_filter = ("source", ("organization", admin.RelatedOnlyFieldListFilter))
@@ -48,16 +51,14 @@ class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
         return "all members" if group.is_everyone else group._members
 
     def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.is_everyone:
+            # Its name and members are the organization's; only its quota allowance is edited here.
+            return ("organization", "name", "display_name", "avatar_url", "source")
         return ("organization", "source") if obj is not None else ("source",)
 
     def get_fields(self, request, obj=None):
         fields = ["organization", "name", "display_name", "avatar_url", "quota_allowance", "source"]
         return fields if obj is not None and obj.is_everyone else [*fields, "members"]
-
-    def has_change_permission(self, request, obj=None):
-        if obj is not None and obj.is_everyone:
-            return False
-        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and obj.is_everyone:
@@ -79,6 +80,12 @@ class GroupAdmin(RbacAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # members went through the groups service
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Panels other apps registered (e.g. workspace quota), for the object this viewer may read.
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **extensions.context(extensions.group_panels, request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj):
         groups.delete_group(obj, actor=actor_for(request))

@@ -13,6 +13,7 @@ from accounts.models.users import LoginType, UserStatus
 from accounts.rbac import builtin_roles
 from accounts.services import admin_ops, users
 
+from . import extensions
 from .mixins import RbacAdminMixin, ServiceFormMixin, actor_for
 
 PROFILE_FIELDS = ("username", "name")  # users.update_profile
@@ -51,6 +52,7 @@ class UserChangeForm(ServiceFormMixin, forms.ModelForm):
 
 
 class UserAdmin(RbacAdminMixin, admin.ModelAdmin):
+    change_form_template = extensions.CHANGE_FORM_TEMPLATE
     list_display = ("username", "email", "name", "status", "login_type", "role_names", "last_seen_at",
                     "created_at")
     list_filter = ("status", "login_type", ("site_roles", admin.RelatedOnlyFieldListFilter))
@@ -67,7 +69,8 @@ class UserAdmin(RbacAdminMixin, admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = UserChangeForm if obj is not None else UserAddForm
-        kwargs["fields"] = None
+        if obj is None or self.has_change_permission(request, obj):
+            kwargs["fields"] = None  # the form's own fields; a read-only view needs Django's list
         return super().get_form(request, obj, change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -97,6 +100,12 @@ class UserAdmin(RbacAdminMixin, admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # site roles went through users.set_site_roles
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Panels other apps registered (e.g. workspace quota), for the object this viewer may read.
+        obj = self.get_object(request, object_id)
+        extra_context = {**(extra_context or {}), **extensions.context(extensions.user_panels, request, obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def delete_model(self, request, obj):
         users.delete_user(obj, actor=actor_for(request))

@@ -27,11 +27,12 @@ def parse(kind: str, working_dir: str, *, variable_values: dict, emit, should_ca
                              provider_env=provider_env or {}, options=runner_options())
 
 
-def provision(kind: str, request, *, emit, should_cancel):
+def provision(kind: str, request, *, emit, should_cancel, commit_quota=None):
+    """Run a build; `commit_quota(cost)` (optional) checks and records its cost between plan and apply."""
     if kind == "echo":
         from provisioner import fake
 
-        return fake.provision(request, emit, should_cancel)
+        return fake.provision(request, emit, should_cancel, commit_quota=commit_quota)
     import provisioner
 
-    return provisioner.provision(request, emit, should_cancel, options=runner_options())
+    return provisioner.provision(request, emit, should_cancel, options=runner_options(), commit_quota=commit_quota)

@@ -133,14 +133,17 @@ def test_org_admin_creates_group_with_members(world, browser_for, org_admin, mem
     assert not Group.objects.filter(name="sneaky").exists()
 
 
-def test_everyone_group_is_read_only(world, browser_for, owner, org):
+def test_everyone_group_only_allowance_is_editable(world, browser_for, owner, member, org):
     everyone = Group.objects.get(id=org.id)
     client = browser_for(owner)
     assert client.get(change("group", everyone.pk)).status_code == 200
-    response = client.post(change("group", everyone.pk), {"name": "renamed", "quota_allowance": 0})
-    assert response.status_code == 403
+    response = client.post(change("group", everyone.pk), {"name": "renamed", "quota_allowance": 4})
+    assert response.status_code == 302, response.content.decode()[:2000]
     everyone.refresh_from_db()
-    assert everyone.name == "Everyone"
+    assert everyone.name == "Everyone" and everyone.quota_allowance == 4
+    assert browser_for(member).post(change("group", everyone.pk), {"quota_allowance": 9}).status_code == 403
+    everyone.refresh_from_db()
+    assert everyone.quota_allowance == 4
 
 
 def test_builtin_roles_are_read_only_and_custom_roles_are_managed(world, browser_for, owner, org_admin, org):

@@ -1,12 +1,15 @@
 """Routes of the workspaces API, mounted under /api/v2/."""
 from django.urls import path
 
-from workspaces.api import agents, builds, lifecycle
+from workspaces.api import agents, builds, lifecycle, quotas
 from workspaces.api import workspaces as w
 
 urlpatterns = [
     path("organizations/<str:organization>/members/<str:user>/workspaces",
          w.OrganizationMemberWorkspacesView.as_view()),
+    path("organizations/<str:organization>/members/<str:user>/workspace-quota",
+         quotas.MemberWorkspaceQuotaView.as_view()),
+    path("workspace-quota/<str:user>", quotas.WorkspaceQuotaView.as_view()),
     path("users/<str:user>/workspaces", w.UserWorkspacesView.as_view()),
     path("users/<str:user>/workspace/<str:name>", w.WorkspaceByOwnerAndNameView.as_view()),
     path("users/<str:user>/workspace/<str:name>/builds/<int:build_number>", builds.BuildByNumberView.as_view()),

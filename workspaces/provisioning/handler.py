@@ -2,7 +2,9 @@
 
 run(): unpack the version's archive, hand the provisioner the previous state, the
 parameter values and the per-build provider environment, and let Terraform apply (start,
-stop with start_count 0) or destroy (delete). An orphan delete runs no Terraform.
+stop with start_count 0) or destroy (delete). An orphan delete runs no Terraform. Between
+plan and apply the provisioner commits the build's daily cost through
+`workspaces.services.quotas` (which alone writes `daily_cost`, as Coder's committer does).
 persist(): always saves the resulting state — failure and cancel included — then resources
 and agents; a successful delete marks the workspace deleted. checkpoint(): while Terraform
 runs, the state file it keeps writing is copied to the build, so a worker that dies mid-build
@@ -22,6 +24,7 @@ from workspaces.lifecycle import deadlines as lifecycle_deadlines
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.builds import Transition
 from workspaces.provisioning import environment, results
+from workspaces.services import quotas
 
 STATE_FILE = "terraform.tfstate"
 
@@ -49,7 +52,7 @@ class BuildHandler:
             parameter_values=parameter_values, provider_env=environment.provider_env(build, state),
             log_level="debug" if build.log_level == "debug" else "info")
         result = backend.provision(job.input.get("provisioner", "terraform"), request, emit=emit,
-                                   should_cancel=should_cancel)
+                                   should_cancel=should_cancel, commit_quota=quotas.committer(job.pk))
         return Outcome(status=result.status, error=result.error, error_code=result.error_code, payload=result,
                        extra={"state": result.state})
 
@@ -61,8 +64,7 @@ class BuildHandler:
             build.provisioner_state = state
             fields.append("provisioner_state")
         if outcome.payload is not None:
-            build.daily_cost = results.save_resources(build, outcome.payload.resources)
-            fields.append("daily_cost")
+            results.save_resources(build, outcome.payload.resources)
         build.active = False
         build.save(update_fields=fields)
         if outcome.status == handlers.SUCCEEDED and build.transition == Transition.DELETE:

@@ -17,7 +17,7 @@ from templates_app.services import jobs
 from workspaces.lifecycle import changes
 from workspaces.models import Workspace, WorkspaceBuild, WorkspaceBuildParameter
 from workspaces.models.builds import BuildReason, Transition
-from workspaces.services import parameters
+from workspaces.services import parameters, quotas
 from workspaces.services.parameters import ResolvedParameters
 
 ACTION_FOR_TRANSITION = {Transition.START: "start", Transition.STOP: "stop", Transition.DELETE: "delete"}
@@ -117,6 +117,8 @@ def request_build(workspace: Workspace, *, actor: Actor, transition: str, templa
         resolved = parameters.resolve(list(version.parameters.all()),
                                       parameters.requested_values(rich_parameter_values), previous,
                                       first_build=latest is None)
+        quotas.check_start(owner_id=workspace.owner_id, organization_id=workspace.organization_id,
+                           version=version, workspace=workspace)
     else:
         if rich_parameter_values:
             raise ValidationFailed("Validation failed.",

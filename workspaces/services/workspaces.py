@@ -14,7 +14,7 @@ from accounts.services.errors import Conflict, ValidationFailed
 from templates_app.models import Template, TemplateVersion
 from workspaces.models import Workspace
 from workspaces.models.workspaces import AutomaticUpdates
-from workspaces.services import builds, parameters
+from workspaces.services import builds, parameters, quotas
 
 NAME_RE = re.compile(r"^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$")
 RESERVED_NAMES = {"new", "create"}
@@ -115,6 +115,7 @@ def create_workspace(*, actor: Actor, organization, owner, name: str, template_i
         ttl_ms = template.default_ttl_ms
     resolved = parameters.resolve(list(version.parameters.all()),
                                   parameters.requested_values(rich_parameter_values), {}, first_build=True)
+    quotas.check_start(owner_id=owner.pk, organization_id=organization.pk, version=version)
     try:
         with transaction.atomic():
             workspace = Workspace.objects.create(
