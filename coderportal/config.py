@@ -53,6 +53,23 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_DISABLE_OWNER_WORKSPACE_ACCESS", "false",
                "Site owners may not connect (SSH, terminal, apps) to workspaces of other users.",
                flag="--disable-owner-workspace-access"),
+        Option("CODER_WILDCARD_ACCESS_URL", "",
+               "Wildcard host of subdomain apps, e.g. `*.apps.example.com` (DNS and TLS for it point at the "
+               "portal); apps with `subdomain = true` are served at `{app}--{agent}--{workspace}--{user}` on it.",
+               flag="--wildcard-access-url"),
+        Option("CODER_DANGEROUS_ALLOW_PATH_APP_SHARING", "false",
+               "Honour sharing levels of path-based apps (served on the portal's own origin, sandboxed for "
+               "viewers other than the workspace owner); otherwise only the owner opens them.",
+               flag="--dangerous-allow-path-app-sharing"),
+        Option("CODER_DANGEROUS_ALLOW_PATH_APP_SITE_OWNER_ACCESS", "false",
+               "Let site owners (and other admins) open path-based apps of other users' workspaces.",
+               flag="--dangerous-allow-path-app-site-owner-access"),
+        Option("CODER_PROXY_TRUSTED_ORIGINS", "",
+               "Comma-separated addresses/CIDRs of reverse proxies whose forwarded headers are trusted.",
+               flag="--proxy-trusted-origins"),
+        Option("CODER_PROXY_TRUSTED_HEADERS", "",
+               "Comma-separated headers holding the client address when the request comes from a trusted "
+               "proxy, e.g. `X-Forwarded-For`, `X-Real-IP`, `CF-Connecting-IP`.", flag="--proxy-trusted-headers"),
         Option("CODER_API_RATE_LIMIT", "512", "API requests per minute per user (per IP when anonymous); 0 disables."),
         Option("CODER_LOGIN_RATE_LIMIT", "12", "Login attempts per minute per IP; 0 disables."),
         Option("CODER_MAX_REQUEST_BODY_BYTES", str(10 * 1024 * 1024), "Largest JSON body accepted by the API."),

@@ -14,7 +14,6 @@ from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 from accounts import rbac
-from coderportal.ws_auth import scope_user
 from workspaces.appproxy.access import LoginRequired, resolve
 from workspaces.appproxy.http_proxy import upstream_headers
 from workspaces.appproxy.tunnel import RelayTunnel, TlsTunnel, TunnelError, open_tunnel
@@ -28,9 +27,9 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
     async def websocket_connect(self, message):
         # Decide before accepting: the client's handshake gets the app's subprotocol.
         kwargs = self.scope["url_route"]["kwargs"]
-        user = scope_user(self.scope)
+        subject = await database_sync_to_async(rbac.request_subject)(self.scope)
         try:
-            target = await database_sync_to_async(resolve)(user, kwargs["username"], kwargs["target"],
+            target = await database_sync_to_async(resolve)(subject, kwargs["username"], kwargs["target"],
                                                            kwargs["slug"])
         except LoginRequired:
             return await self._refuse(4401)

@@ -32,13 +32,13 @@ from workspaces.terminal.protocol import agent_group, send_patiently
 OPEN_TIMEOUT_SECONDS = 15
 
 
-def _authorize(user, agent_id) -> tuple[int | None, object]:
+def _authorize(scope: dict, agent_id) -> tuple[int | None, object]:
     """(None, workspace id) when allowed; else (the websocket close code: 4404 unreadable,
     4403 forbidden, None)."""
     agent = WorkspaceAgent.objects.filter(pk=agent_id).select_related("resource__build__workspace").first()
     if agent is None:
         return 4404, None
-    subject = rbac.subject_for(user)
+    subject = rbac.request_subject(scope)
     try:
         rbac.authorize(subject, rbac.Action.SSH, agent)
     except rbac.NotFound:
@@ -64,7 +64,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
-        refused, self.workspace_id = await database_sync_to_async(_authorize)(user, self.agent_id)
+        refused, self.workspace_id = await database_sync_to_async(_authorize)(self.scope, self.agent_id)
         self.last_activity = time.monotonic()
         if refused:
             await self.close(code=refused)
