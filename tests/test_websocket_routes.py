@@ -50,7 +50,7 @@ async def _outcome(path: str, headers: list[tuple[bytes, bytes]]) -> str:
         return "denied"  # handshake refused (403)
     try:
         message = await communicator.receive_output(timeout=2)
-    except (asyncio.TimeoutError, asyncio.CancelledError):
+    except (TimeoutError, asyncio.CancelledError):
         return "open"
     finally:
         await communicator.disconnect()
@@ -88,7 +88,8 @@ def test_foreign_origin_is_refused_before_any_consumer(agent, member, settings):
     token = issue_token_for_tests(member)
     cookie = f"coder_session_token={token}".encode()
     for pattern, path in _route_paths(agent).items():
-        for origin in (b"https://evil.example", b"null", settings.ACCESS_URL.replace("127.0.0.1", "127.0.0.2").encode()):
+        lookalike = settings.ACCESS_URL.replace("127.0.0.1", "127.0.0.2").encode()
+        for origin in (b"https://evil.example", b"null", lookalike):
             outcome = async_to_sync(_outcome)(path, [(b"cookie", cookie), (b"origin", origin)])
             assert outcome == "denied", f"{pattern} with Origin {origin!r}: {outcome}"
 

@@ -60,6 +60,10 @@ def resolve(subject: rbac.Subject, username: str, target: str, slug: str, *, pat
             raise LoginRequired()
         raise rbac.NotFound()
     workspace, agent, app = found
+    if app.subdomain == path_based:  # each app is served one way only, as in Coder
+        if anonymous:
+            raise LoginRequired()
+        raise rbac.NotFound()
     decision = rbac.app_access(subject, workspace, level=app.sharing_level, path_based=path_based)
     if not decision.allowed:
         if decision.login_required:

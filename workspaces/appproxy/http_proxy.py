@@ -122,6 +122,11 @@ async def app_proxy(request, username: str, target: str, slug: str, rest: str | 
     if rest is None:  # Coder redirects the bare app path to the app's root
         query = request.META.get("QUERY_STRING", "")
         return HttpResponseRedirect(prefix + "/" + (f"?{query}" if query else ""))
+    return await forward(request, app_target, prefix, rest)
+
+
+async def forward(request, app_target: Target, prefix: str, rest: str):
+    """Carry `request` to the app (path-based under `prefix`, or a subdomain app with prefix "")."""
     if not app_target.connected:
         return HttpResponse("Failed to reach the app: the workspace agent is not connected.", status=502,
                             content_type="text/plain")
