@@ -24,7 +24,7 @@ portal = ProtocolTypeRouter({
     "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
 })
 app_hosts = ProtocolTypeRouter({
-    "http": django_asgi,  # SubdomainAppMiddleware switches Django to the app routes
+    "http": django_asgi,  # served by workspaces.appproxy.middleware before any portal middleware
     "websocket": websocket_auth_stack(URLRouter(app_host_websocket_urlpatterns)),
 })
 application = TrustedProxyMiddleware(SubdomainAppRouter(portal, app_hosts))

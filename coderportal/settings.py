@@ -59,8 +59,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A subdomain app's host is served here, before any portal middleware (sessions, CSRF).
+    "workspaces.appproxy.middleware.SubdomainAppMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "workspaces.appproxy.middleware.SubdomainAppMiddleware",  # a subdomain app's host: its own routes
     "coderportal.api.errors.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

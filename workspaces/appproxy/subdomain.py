@@ -2,8 +2,8 @@
 `{app}--{agent}--{workspace}--{user}.<CODER_WILDCARD_ACCESS_URL>`, on an origin of their own,
 so an app's pages can never use the portal's cookies or call its API as the viewer.
 
-The ASGI host router (`hosts.py`) marks such requests; `middleware.py` points Django at
-`subdomain_urls`. Identity on the app host comes only from the handshake of
+The ASGI host router (`hosts.py`) marks such requests; `middleware.py` serves them before any
+portal middleware runs. Identity on the app host comes only from the handshake of
 `accounts.services.app_tokens` (or a token header): `auth_redirect` is the portal side.
 """
 from __future__ import annotations
@@ -14,8 +14,6 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
-from django.views.decorators.clickjacking import xframe_options_exempt
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 from accounts import rbac
@@ -35,8 +33,6 @@ def _without_param(request, name: str) -> str:
     return request.path + (f"?{urlencode(pairs)}" if pairs else "")
 
 
-@csrf_exempt
-@xframe_options_exempt
 async def subdomain_app(request, rest: str = ""):
     app_url, host = request.scope["coder_app"], request.scope["coder_app_host"]
     sealed = request.GET.get(app_tokens.HANDSHAKE_PARAM)
