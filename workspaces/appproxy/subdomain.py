@@ -14,7 +14,6 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
-from django.views.decorators.http import require_GET
 
 from accounts import rbac
 from accounts.services import app_tokens
@@ -62,10 +61,11 @@ def _error(message: str, detail: str, status: int = 400) -> JsonResponse:
     return JsonResponse({"message": message, "detail": detail, "validations": []}, status=status)
 
 
-@require_GET
 def auth_redirect(request):
     """`GET /api/v2/applications/auth-redirect?redirect_uri=` (Coder's): send a logged-in
     user back to a subdomain app with a handshake token for that app's host only."""
+    if request.method != "GET":
+        return _error("Method not allowed.", f"{request.method} is not supported here; use GET.", 405)
     wildcard = config.get("CODER_WILDCARD_ACCESS_URL")
     if not wildcard:
         return _error("Subdomain apps are not enabled.", "CODER_WILDCARD_ACCESS_URL is not set.", 404)
