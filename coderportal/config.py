@@ -57,6 +57,9 @@ OPTIONS: dict[str, Option] = {
                "Wildcard host of subdomain apps, e.g. `*.apps.example.com` (DNS and TLS for it point at the "
                "portal); apps with `subdomain = true` are served at `{app}--{agent}--{workspace}--{user}` on it.",
                flag="--wildcard-access-url"),
+        Option("CODER_DISABLE_PATH_APPS", "false",
+               "Serve no path-based apps at all (only subdomain apps, on their own origins).",
+               flag="--disable-path-apps"),
         Option("CODER_DANGEROUS_ALLOW_PATH_APP_SHARING", "false",
                "Honour sharing levels of path-based apps (served on the portal's own origin, sandboxed for "
                "viewers other than the workspace owner); otherwise only the owner opens them.",

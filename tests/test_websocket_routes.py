@@ -103,3 +103,14 @@ def test_same_origin_and_originless_clients_still_connect(agent, member, setting
         assert async_to_sync(_outcome)(path, headers) == "open"
 
 
+
+
+def test_terminal_page_follows_the_token_scope(agent, member, client):
+    """The terminal page with a browser session but an application_connect token cookie:
+    the token's scope decides, as everywhere."""
+    _, scoped = issue(member, login_type="token", token_name="apps", scope="application_connect")
+    client.force_login(member)
+    page = f"/@member/{agent.resource.build.workspace.name}/terminal"
+    assert client.get(page).status_code == 200
+    client.cookies["coder_session_token"] = scoped
+    assert client.get(page).status_code == 404  # the scope cannot even read the workspace

@@ -11,6 +11,7 @@ Coder's rules, decided here like every other permission:
 The template's `max_port_share_level` caps an app's level. Path-based apps share the
 portal's origin, so for them:
 
+- `CODER_DISABLE_PATH_APPS` turns them off for everyone;
 - sharing levels are honoured only with `CODER_DANGEROUS_ALLOW_PATH_APP_SHARING` (otherwise
   every path app is an `owner` app);
 - someone who may connect to another user's workspace only by privilege (a site owner, an
@@ -49,6 +50,8 @@ def app_access(subject: Subject, workspace, *, level: str, path_based: bool) -> 
     from coderportal import config
 
     level = effective_level(level, workspace.template.max_port_share_level)
+    if path_based and config.get_bool("CODER_DISABLE_PATH_APPS"):
+        return AppDecision(allowed=False, login_required=subject.user_id is None and not subject.is_system)
     anonymous = subject.user_id is None and not subject.is_system
     is_owner = not anonymous and subject.user_id == workspace.owner_id
     if path_based and not config.get_bool("CODER_DANGEROUS_ALLOW_PATH_APP_SHARING"):

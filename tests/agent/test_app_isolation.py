@@ -207,6 +207,10 @@ def test_who_opens_which_app(portal, apps, member, org_admin, outsider, owner, m
     # Each app is served one way only.
     assert status(member, "sub", path=True) == 404
     assert status(member, "path", path=False) == 404
+    # A deployment may turn path-based apps off altogether.
+    monkeypatch.setenv("CODER_DISABLE_PATH_APPS", "true")
+    assert [status(u, "path", path=True) for u in (member, owner)] == [404, 404]
+    assert status(member, "sub", path=False) == 200
 
 
 def test_path_app_sandboxed_for_everyone_but_the_owner(portal, apps, member, org_admin, monkeypatch):
