@@ -44,12 +44,14 @@ def _from_app_host(request, host: str) -> Subject:
     from accounts.services.app_tokens import APP_COOKIE
     from coderportal.api.authentication import SESSION_TOKEN_HEADER
 
+    # The app's cookie first (as Coder): an `Authorization` header is often the app's own.
+    raw = _app_cookie_token(request.COOKIES.get(APP_COOKIE), host)
     meta = request.META
-    raw = meta.get(SESSION_TOKEN_HEADER, "").strip()
+    raw = raw or meta.get(SESSION_TOKEN_HEADER, "").strip()
     auth = meta.get("HTTP_AUTHORIZATION", "")
     if not raw and auth.lower().startswith("bearer "):
         raw = auth[7:].strip()
-    return _subject_of_raw_token(raw or _app_cookie_token(request.COOKIES.get(APP_COOKIE), host))
+    return _subject_of_raw_token(raw)
 
 
 def _from_http(request) -> Subject:
@@ -89,12 +91,6 @@ def _from_app_host_websocket(scope: dict) -> Subject:
 
     from accounts.services.app_tokens import APP_COOKIE
 
-    if scope.get("api_key") is not None and scope.get("token_user") is not None:
-        key = scope["api_key"]
-        # A header or bearer token (not one of the portal's cookies, which mean nothing here).
-        headers = {k.lower(): v for k, v in scope.get("headers", [])}
-        if b"coder-session-token" in headers or headers.get(b"authorization", b"").lower().startswith(b"bearer "):
-            return subject_for(scope["token_user"], key) if _active(scope["token_user"]) else ANONYMOUS
     cookie = SimpleCookie()
     for name, value in scope.get("headers", []):
         if name.lower() == b"cookie":
@@ -103,7 +99,14 @@ def _from_app_host_websocket(scope: dict) -> Subject:
             except CookieError:
                 return ANONYMOUS
     morsel = cookie.get(APP_COOKIE)
-    return _subject_of_raw_token(_app_cookie_token(morsel.value if morsel else None, scope["coder_app_host"]))
+    raw = _app_cookie_token(morsel.value if morsel else None, scope["coder_app_host"])
+    if raw:  # the app's cookie first, as over HTTP
+        return _subject_of_raw_token(raw)
+    # Else a header or bearer token (never one of the portal's cookies: they mean nothing here).
+    headers = {k.lower(): v for k, v in scope.get("headers", [])}
+    by_header = b"coder-session-token" in headers or headers.get(b"authorization", b"").lower().startswith(b"bearer ")
+    user, key = scope.get("token_user"), scope.get("api_key")
+    return subject_for(user, key) if by_header and key is not None and _active(user) else ANONYMOUS
 
 
 def request_subject(conn) -> Subject:

@@ -19,6 +19,7 @@ from accounts.models import APIKey
 from accounts.services import app_tokens
 from accounts.services.tokens import issue_token_for_tests
 from tests.agent.conftest import make_agent, wait_for
+from tests.agent.test_app_proxy import ws_server  # noqa: F401 - fixture
 from tests.agent.test_terminal import _relay_up
 from tests.agent.test_terminal_browser import CHROMIUM, CHROMIUM_ARGS
 from workspaces.models import WorkspaceAgent
@@ -84,9 +85,10 @@ def app_port():
 
 
 @pytest.fixture
-def apps(portal, run_agent, member, org, tmp_path, app_port, wildcard):
+def apps(portal, run_agent, member, org, tmp_path, app_port, ws_server, wildcard):
     url = f"http://127.0.0.1:{app_port}"
     agent = make_agent(member, org, "tok-iso-1", directory=str(tmp_path), apps=[
+        {"slug": "subws", "url": f"http://127.0.0.1:{ws_server}", "sharing_level": "owner", "subdomain": True},
         {"slug": "sub", "url": url, "sharing_level": "owner", "subdomain": True},
         {"slug": "suborg", "url": url, "sharing_level": "organization", "subdomain": True},
         {"slug": "subauth", "url": url, "sharing_level": "authenticated", "subdomain": True},
@@ -171,6 +173,30 @@ def test_subdomain_app_handshake_and_isolation(portal, apps, member):
     stolen = urlsplit(back.headers["Location"]).query
     replayed = _on_app(portal, _app_host(apps, "suborg"), f"/?{stolen}")
     assert replayed.status_code == 400
+
+
+def test_subdomain_app_websocket(portal, apps, member):
+    import socket
+
+    from websockets.sync.client import connect
+
+    cookie, _ = _handshake(portal, apps, "subws", issue_token_for_tests(member))
+    host = f"{_app_host(apps, 'subws')}:{_port(portal)}"
+
+    def open_ws(headers):
+        sock = socket.create_connection(("127.0.0.1", _port(portal)))
+        return connect(f"ws://{host}/echo", sock=sock, additional_headers=headers, open_timeout=20)
+
+    with open_ws({"Cookie": f"{app_tokens.APP_COOKIE}={cookie}", "Origin": f"http://{host}"}) as ws:
+        ws.send("hello")
+        assert ws.recv(timeout=20) == "HELLO"
+    with pytest.raises(Exception) as refused:  # the portal's origin is not the app's
+        open_ws({"Cookie": f"{app_tokens.APP_COOKIE}={cookie}", "Origin": portal}).close()
+    assert "403" in str(refused.value)
+    with open_ws({"Cookie": f"coder_session_token={issue_token_for_tests(member)}"}) as ws:
+        with pytest.raises(Exception) as anonymous:  # portal cookies mean nothing on an app's host
+            ws.recv(timeout=20)
+        assert "4401" in str(anonymous.value)
 
 
 def test_auth_redirect_only_to_app_hosts(portal, apps, member):
