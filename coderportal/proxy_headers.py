@@ -4,10 +4,11 @@
 A forwarded header counts only when the connection comes from a trusted origin (a reverse
 proxy's address or CIDR), and only the headers named as trusted; the first of them present
 with a valid IP address wins (for `X-Forwarded-For`, its first — leftmost — address, as
-Coder takes it). From anyone else forwarded headers change nothing: rate limits, audit rows
-and logs see the connection's own address. The ASGI server's own proxy-header handling is
-turned off (`serve` runs uvicorn with `--no-proxy-headers`), so this is the only place that
-decides.
+Coder takes it). A trusted proxy's `X-Forwarded-Proto` (`http`/`https`) also sets the
+scheme, as uvicorn did for the proxies it trusted. From anyone else forwarded headers change
+nothing: rate limits, audit rows and logs see the connection's own address. The ASGI
+server's own proxy-header handling is turned off (`serve` runs uvicorn with
+`--no-proxy-headers`), so this is the only place that decides.
 """
 from __future__ import annotations
 
@@ -46,17 +47,32 @@ def _ip(text: str) -> str | None:
         return None
 
 
-def client_address(scope) -> str | None:
-    """The trusted client address of an ASGI connection, or None to keep the peer's own."""
+def from_trusted_proxy(scope) -> bool:
     client = scope.get("client")
     networks = trusted_networks()
     if not client or not networks:
-        return None
+        return False
     try:
         peer = ipaddress.ip_address(client[0])
     except ValueError:
+        return False
+    return any(peer in network for network in networks)
+
+
+def forwarded_scheme(scope) -> str | None:
+    """`https`/`http` (`wss`/`ws` for websockets) from a trusted proxy's X-Forwarded-Proto."""
+    if not from_trusted_proxy(scope):
         return None
-    if not any(peer in network for network in networks):
+    value = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"x-forwarded-proto"), "")
+    proto = value.split(",", 1)[0].strip().lower()
+    if proto not in ("http", "https"):
+        return None
+    return {"http": "ws", "https": "wss"}[proto] if scope["type"] == "websocket" else proto
+
+
+def client_address(scope) -> str | None:
+    """The trusted client address of an ASGI connection, or None to keep the peer's own."""
+    if not from_trusted_proxy(scope):
         return None
     headers = {}
     for name, value in scope.get("headers", []):
@@ -81,7 +97,9 @@ class TrustedProxyMiddleware:
 
     async def __call__(self, scope, receive, send):
         if scope["type"] in ("http", "websocket"):
-            address = client_address(scope)
+            address, scheme = client_address(scope), forwarded_scheme(scope)
             if address is not None:
                 scope = dict(scope, client=(address, 0))
+            if scheme is not None:
+                scope = dict(scope, scheme=scheme)
         return await self.inner(scope, receive, send)

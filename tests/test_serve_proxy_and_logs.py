@@ -8,7 +8,7 @@ import httpx
 import pytest
 from websockets.sync.client import connect
 
-from coderportal.proxy_headers import client_address
+from coderportal.proxy_headers import client_address, forwarded_scheme
 from tests.test_serve import backing_services, serve  # noqa: F401 - fixtures
 
 LOGIN = "/api/v2/users/login"
@@ -79,3 +79,13 @@ def test_client_address_rules(monkeypatch, peer, headers, trusted, expected):
     monkeypatch.setenv("CODER_PROXY_TRUSTED_ORIGINS", trusted[0])
     monkeypatch.setenv("CODER_PROXY_TRUSTED_HEADERS", trusted[1])
     assert client_address({"type": "http", "client": (peer, 1234), "headers": headers}) == expected
+
+
+def test_scheme_only_from_a_trusted_proxy(monkeypatch):
+    monkeypatch.setenv("CODER_PROXY_TRUSTED_ORIGINS", "127.0.0.1/32")
+    headers = [(b"x-forwarded-proto", b"https")]
+    assert forwarded_scheme({"type": "http", "client": ("127.0.0.1", 1), "headers": headers}) == "https"
+    assert forwarded_scheme({"type": "websocket", "client": ("127.0.0.1", 1), "headers": headers}) == "wss"
+    assert forwarded_scheme({"type": "http", "client": ("10.0.0.9", 1), "headers": headers}) is None
+    assert forwarded_scheme({"type": "http", "client": ("127.0.0.1", 1),
+                             "headers": [(b"x-forwarded-proto", b"gopher")]}) is None

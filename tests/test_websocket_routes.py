@@ -114,3 +114,9 @@ def test_terminal_page_follows_the_token_scope(agent, member, client):
     assert client.get(page).status_code == 200
     client.cookies["coder_session_token"] = scoped
     assert client.get(page).status_code == 404  # the scope cannot even read the workspace
+
+
+def test_stale_token_cookie_beside_a_live_session(agent, member, client):
+    client.force_login(member)
+    client.cookies["coder_session_token"] = "AbCdEfGhIj-expiredorrevokedsecretxx"
+    assert client.get(f"/@member/{agent.resource.build.workspace.name}/terminal").status_code == 200

@@ -57,7 +57,7 @@ def _from_app_host(request, host: str) -> Subject:
 def _from_http(request) -> Subject:
     from rest_framework import exceptions
 
-    from coderportal.api.authentication import resolve_token, token_from_request
+    from coderportal.api.authentication import SESSION_TOKEN_COOKIE, resolve_token, token_from_request
 
     app_host = (getattr(request, "scope", None) or {}).get("coder_app_host")
     if app_host:
@@ -70,8 +70,12 @@ def _from_http(request) -> Subject:
         try:
             key = resolve_token(raw)
         except exceptions.AuthenticationFailed:
-            return ANONYMOUS  # a bad token never falls back to the session
-        return subject_for(key.user, key)
+            # A bad token sent on purpose (header, bearer) never falls back to the session; a
+            # stale token *cookie* beside a live browser session does (pages like the terminal).
+            if request.COOKIES.get(SESSION_TOKEN_COOKIE) != raw:
+                return ANONYMOUS
+        else:
+            return subject_for(key.user, key)
     user = getattr(request, "user", None)
     return subject_for(user) if _active(user) else ANONYMOUS
 
