@@ -73,13 +73,17 @@ def login(email: str, password: str, *, actor: Actor) -> tuple[APIKey, str]:
 
 
 def logout(*, actor: Actor, key: APIKey | None) -> None:
-    """Delete the session key the request used (cookie-less sessions are ended by the view)."""
+    """Delete the session key the request used (cookie-less sessions are ended by the view),
+    and, as Coder does, the user's subdomain-app keys (session keys scoped to
+    `application_connect`): logging out of the portal logs out of its apps."""
     with transaction.atomic():
         if key is not None:
             key_id = key.id
             APIKey.objects.filter(pk=key_id).delete()
         else:
             key_id = ""
+        if actor.user is not None:
+            APIKey.objects.filter(user=actor.user, token_name="", scope="application_connect").delete()
         audit.record(actor, "logout", "api_key", resource_id=key_id,
                      target=actor.user.username if actor.user else "")
 

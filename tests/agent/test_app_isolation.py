@@ -201,11 +201,17 @@ def test_subdomain_app_websocket(portal, apps, member):
 
 def test_auth_redirect_only_to_app_hosts(portal, apps, member):
     token = issue_token_for_tests(member)
-    for target in ("http://evil.example/", f"http://sub--main--x--member.apps.test.evil.example:{_port(portal)}/",
+    for target in ("http://evil.example/", f"https://{_app_host(apps, 'sub')}/", f"http://sub--main--x--member.apps.test.evil.example:{_port(portal)}/",
                    "javascript:alert(1)", f"http://user:pw@{_app_host(apps, 'sub')}/", "//apps.test/"):
         got = requests.get(f"{portal}/api/v2/applications/auth-redirect", params={"redirect_uri": target},
                            cookies={"coder_session_token": token}, allow_redirects=False, timeout=30)
         assert got.status_code == 400 and got.json()["message"] == "Invalid redirect_uri.", target
+    # Logging out of the portal logs out of its apps (their keys are deleted).
+    cookie, _ = _handshake(portal, apps, "sub", token)
+    assert _on_app(portal, _app_host(apps, "sub"), cookies={app_tokens.APP_COOKIE: cookie}).status_code == 200
+    assert requests.post(f"{portal}/api/v2/users/logout", headers={"Coder-Session-Token": token},
+                         timeout=30).status_code == 200
+    assert _on_app(portal, _app_host(apps, "sub"), cookies={app_tokens.APP_COOKIE: cookie}).status_code == 302
     anonymous = requests.get(f"{portal}/api/v2/applications/auth-redirect",
                              params={"redirect_uri": f"http://{_app_host(apps, 'sub')}/"}, allow_redirects=False,
                              timeout=30)

@@ -75,7 +75,8 @@ def auth_redirect(request):
         parts.port  # noqa: B018 - raises on a malformed port
     except ValueError:
         parts = None
-    app = parse_host(parts.netloc, wildcard) if parts is not None and parts.scheme in ("http", "https") else None
+    # The app's scheme is the portal's (no handshake token over plain HTTP for an HTTPS portal).
+    app = parse_host(parts.netloc, wildcard) if parts is not None and parts.scheme == _access_scheme() else None
     if app is None or parts.username or parts.password:
         return _error("Invalid redirect_uri.", "The redirect URI must be a workspace app on the wildcard access URL.")
     subject = rbac.request_subject(request)
