@@ -12,6 +12,7 @@ from channels.security.websocket import WebsocketDenier
 from django.conf import settings
 from rest_framework import exceptions
 
+from coderportal import config
 from coderportal.api.authentication import SESSION_TOKEN_COOKIE, resolve_token
 
 
@@ -71,17 +72,21 @@ def _origin_key(url: str) -> tuple[str, str, int] | None:
 def origin_allowed(scope) -> bool:
     """A browser always sends `Origin` with a websocket; it must be the portal's access URL,
     or, for a subdomain app's own websockets, that app's origin. Clients that are not
-    browsers (CLI, agents) send none and rely on their token alone."""
+    browsers (CLI, agents) send none and rely on their token alone. Without a configured
+    `CODER_ACCESS_URL` (the embedded default, reached as 127.0.0.1 or localhost alike) the
+    page's own host also counts (Coder's same-host rule: another site's page cannot make the
+    browser send the portal's host with its origin)."""
     origins = [v for k, v in scope.get("headers", []) if k.lower() == b"origin"]
     if not origins:
         return True
     origin = _origin_key(origins[0].decode("latin-1"))
     if origin is None:
         return False  # "null" (sandboxed pages, file:), or garbage
+    host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"host"), "")
+    same_host = bool(host) and origin == _origin_key(f"{origin[0]}://{host}")
     if scope.get("coder_app") is not None:  # set by the host router for the app domain
-        host = next((v.decode("latin-1") for k, v in scope.get("headers", []) if k.lower() == b"host"), "")
-        return origin == _origin_key(f"{origin[0]}://{host}")
-    return origin == _origin_key(settings.ACCESS_URL)
+        return same_host
+    return origin == _origin_key(settings.ACCESS_URL) or (same_host and not config.get("CODER_ACCESS_URL"))
 
 
 class OriginCheckMiddleware:

@@ -123,3 +123,14 @@ def test_stale_token_cookie_beside_a_live_session(agent, member, client):
     client.force_login(member)
     client.cookies["coder_session_token"] = "AbCdEfGhIj-expiredorrevokedsecretxx"
     assert client.get(f"/@member/{agent.resource.build.workspace.name}/terminal").status_code == 200
+
+
+def test_same_host_origin_counts_only_without_a_configured_access_url(agent, member, settings, monkeypatch):
+    token = issue_token_for_tests(member)
+    path = _route_paths(agent)["api/v2/workspacebuilds/<uuid:build_id>/logs"]
+    headers = [(b"cookie", f"coder_session_token={token}".encode()), (b"host", b"localhost:3000"),
+               (b"origin", b"http://localhost:3000")]
+    monkeypatch.delenv("CODER_ACCESS_URL", raising=False)
+    assert async_to_sync(_outcome)(path, headers) == "open"
+    monkeypatch.setenv("CODER_ACCESS_URL", settings.ACCESS_URL)
+    assert async_to_sync(_outcome)(path, headers) == "denied"

@@ -49,7 +49,8 @@ async def subdomain_app(request, rest: str = ""):
         target = await sync_to_async(resolve)(subject, app_url.user, f"{app_url.workspace}.{app_url.agent}",
                                               app_url.app, path_based=False)
     except LoginRequired:
-        here = f"{_access_scheme()}://{request.get_host()}{request.get_full_path()}"
+        # The Host matched the wildcard pattern already (hosts.py): no ALLOWED_HOSTS lookup needed.
+        here = f"{_access_scheme()}://{request.META['HTTP_HOST']}{request.get_full_path()}"
         query = urlencode({"redirect_uri": here})
         return HttpResponseRedirect(f"{settings.ACCESS_URL.rstrip('/')}/api/v2/applications/auth-redirect?{query}")
     except rbac.NotFound:
