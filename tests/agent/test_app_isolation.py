@@ -320,3 +320,12 @@ def test_control_the_attack_page_works_where_nothing_protects(portal, apps, memb
         seen = pool.submit(_attack, f"{_path_url(portal, apps, 'path')}attack?portal={portal}",
                            _browser_cookies(portal, member)).result(200)
     assert "csrftoken" in seen["cookie"] and seen["status"] == 201, seen
+
+
+def test_app_host_endpoint(member, client_for, monkeypatch):
+    from rest_framework.test import APIClient
+
+    assert APIClient().get("/api/v2/applications/host").status_code == 401
+    assert client_for(member).get("/api/v2/applications/host").json() == {"host": ""}
+    monkeypatch.setenv("CODER_WILDCARD_ACCESS_URL", WILDCARD)
+    assert client_for(member).get("/api/v2/applications/host").json() == {"host": WILDCARD}
