@@ -80,6 +80,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # A subdomain app's host is served here, before any portal middleware (sessions, CSRF).
+    "workspaces.appproxy.middleware.SubdomainAppMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "coderportal.security.SecurityHeadersMiddleware",
     "coderportal.api.errors.ApiErrorMiddleware",
@@ -274,7 +276,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_secrets": {"()": "coderportal.logredact.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": config.value("CODER_LOG_LEVEL")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

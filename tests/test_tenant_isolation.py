@@ -26,7 +26,10 @@ from tests.factories import GroupFactory
 API_PREFIX = "api/v2/"
 
 # Routes anyone may call without logging in.
-PUBLIC = {"buildinfo", "users/first", "users/login", "users/authmethods", "openapi.json"}
+# applications/auth-redirect is a browser step of the subdomain-app handshake: anonymous
+# browsers are sent to the login page instead of getting 401.
+PUBLIC = {"buildinfo", "users/first", "users/login", "users/authmethods", "openapi.json",
+          "applications/auth-redirect", "applications/auth-redirect/"}
 PUBLIC_PREFIXES = ("users/oauth2/", "users/oidc/")
 # Routes about the requester rather than a target object (the agent routes answer to the
 # agent's own token only): skipped in the B passes, still checked for anonymous 401.

@@ -1,13 +1,16 @@
 """accounts.rbac — THE authorization engine. Admin, API, services and websockets only call it.
 
     subject = subject_for(user, token)
+    subject = request_subject(request_or_websocket_scope)  # what views and consumers use
     can(subject, Action.READ, obj) -> bool
     authorize(subject, Action.UPDATE, obj)         # raises NotFound (404) or Forbidden (403)
     filter_queryset(subject, Action.READ, qs)      # the same rules as a query
     capabilities(subject, obj) -> {action: bool}
     can_any(subject, action, resource_type)        # may the subject do it to *some* object?
 """
+from .apps import AppDecision, app_access
 from .assign import assignable_roles, can_assign
+from .credentials import request_subject
 from .engine import Forbidden, NotFound, authorize, can, capabilities, decide, scope_permits
 from .objects import Descriptor, RbacObject, register, to_object
 from .policy import RESOURCES, Action
@@ -43,7 +46,8 @@ def subject_of(user) -> Subject:
 
 
 __all__ = [
-    "ANONYMOUS", "Action", "Descriptor", "Forbidden", "NotFound", "RESOURCES", "RbacObject", "SYSTEM", "Subject",
-    "assignable_roles", "authorize", "can", "can_any", "can_assign", "capabilities", "filter_queryset",
-    "register", "subject_for", "subject_of", "to_object",
+    "ANONYMOUS", "Action", "AppDecision", "Descriptor", "Forbidden", "NotFound", "RESOURCES", "RbacObject",
+    "SYSTEM", "Subject",
+    "app_access", "assignable_roles", "authorize", "can", "can_any", "can_assign", "capabilities", "filter_queryset",
+    "register", "request_subject", "subject_for", "subject_of", "to_object",
 ]

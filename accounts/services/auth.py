@@ -73,11 +73,15 @@ def login(email: str, password: str, *, actor: Actor) -> tuple[APIKey, str]:
 
 
 def logout(*, actor: Actor, key: APIKey | None) -> None:
-    """Delete the session key the request used (cookie-less sessions are ended by the view)."""
+    """Delete the session key the request used (cookie-less sessions are ended by the view),
+    and, as Coder does, the user's subdomain-app keys (session keys scoped to
+    `application_connect`): logging out of the portal logs out of its apps."""
     with transaction.atomic():
         owner_id = key.user_id if key is not None else (actor.user.pk if actor.user else None)
         if key is not None:
             APIKey.objects.filter(pk=key.id).delete()
+        if actor.user is not None:
+            APIKey.objects.filter(user=actor.user, token_name="", scope="application_connect").delete()
         audit.record(actor, "logout", "api_key", resource_id=owner_id,
                      target=actor.user.username if actor.user else "")
 

@@ -1,4 +1,4 @@
-"""Deployment-level endpoints: health, build info, configuration (secrets redacted)."""
+"""Deployment-level endpoints: health, build info, configuration (secrets redacted), app host."""
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -27,3 +27,12 @@ class DeploymentConfigView(PortalAPIView):
         rbac.authorize(self.subject, "read", rbac.RbacObject(type="deployment_config"))
         return Response({"config": {o["env"]: o["value"] for o in config.redacted()},
                          "options": config.redacted(), "version": VERSION})
+
+
+class AppHostView(PortalAPIView):
+    """`GET /applications/host` (Coder's): the wildcard host of subdomain apps, "" when off.
+    Any authenticated user may read it (clients build app URLs from it)."""
+
+    def get(self, request):
+        wildcard = config.get("CODER_WILDCARD_ACCESS_URL").strip()
+        return Response({"host": wildcard.split("://", 1)[-1].rstrip("/")})

@@ -9,6 +9,11 @@ from coderportal import config
 class _ConfiguredThrottle(SimpleRateThrottle):
     option = ""
 
+    def get_ident(self, request):
+        # The connection's address as coderportal.proxy_headers resolved it; DRF's own
+        # reading of X-Forwarded-For would let any client pick its own bucket.
+        return request.META.get("REMOTE_ADDR") or ""
+
     def get_rate(self):
         per_minute = config.get_int(self.option)
         return f"{per_minute}/min" if per_minute > 0 else None

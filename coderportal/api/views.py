@@ -18,12 +18,7 @@ def client_ip(request) -> str | None:
 class PortalAPIView(APIView):
     @property
     def subject(self) -> rbac.Subject:
-        request = self.request
-        if not hasattr(request, "_rbac_subject"):
-            user = request.user
-            request._rbac_subject = (rbac.subject_for(user, getattr(request, "auth", None))
-                                     if user and user.is_authenticated else rbac.ANONYMOUS)
-        return request._rbac_subject
+        return rbac.request_subject(self.request)
 
     @property
     def actor(self) -> Actor:

@@ -28,7 +28,10 @@ def _celery(*args: str) -> list[str]:
 def web(host: str, port: int, workers: int, log_level: str) -> ChildSpec:
     argv = [sys.executable, "-m", "uvicorn", "coderportal.asgi:application", "--host", host, "--port", str(port),
             # Django's ASGI handler has no lifespan support; probing for it only logs noise.
-            "--lifespan", "off", "--log-level", log_level.lower(), "--timeout-graceful-shutdown", "10"]
+            "--lifespan", "off", "--log-level", log_level.lower(), "--timeout-graceful-shutdown", "10",
+            # Forwarded headers are trusted only per CODER_PROXY_TRUSTED_ORIGINS/HEADERS, in the
+            # portal's own middleware (coderportal.proxy_headers); uvicorn would trust loopback.
+            "--no-proxy-headers"]
     if workers > 1:
         argv += ["--workers", str(workers)]
     if log_level.upper() != "DEBUG":

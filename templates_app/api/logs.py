@@ -12,6 +12,7 @@ from django.http import StreamingHttpResponse
 from rest_framework import serializers
 from rest_framework.response import Response
 
+from accounts import rbac
 from coderportal.api.views import PortalAPIView
 from coderportal.ws_auth import scope_user
 from templates_app.models import ProvisionerJob, ProvisionerJobLog
@@ -99,10 +100,11 @@ class JobLogsView(PortalAPIView):
 class JobLogsConsumer(AsyncWebsocketConsumer):
     """Websocket twin of JobLogsView: one JSON log object per message, closed when the job ends.
 
-    Subclasses implement `get_job_id(user, **kwargs)` (sync; None when unreadable).
+    Subclasses implement `get_job_id(subject, **kwargs)` (sync; None when unreadable); the
+    subject comes from the connection's credentials, token scope included.
     """
 
-    def get_job_id(self, user, **kwargs):
+    def get_job_id(self, subject, **kwargs):
         raise NotImplementedError
 
     async def connect(self):
@@ -111,7 +113,7 @@ class JobLogsConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         kwargs = self.scope["url_route"]["kwargs"]
-        job_id = await database_sync_to_async(self.get_job_id)(user, **kwargs)
+        job_id = await database_sync_to_async(self._job_id)(kwargs)
         if job_id is None:
             await self.close(code=4404)
             return
@@ -124,6 +126,9 @@ class JobLogsConsumer(AsyncWebsocketConsumer):
             after = 0
         await self.accept()
         self.pump = asyncio.create_task(self._pump(job_id, after))
+
+    def _job_id(self, kwargs):
+        return self.get_job_id(rbac.request_subject(self.scope), **kwargs)
 
     async def _pump(self, job_id, after: int):
         async for row in follow(job_id, after):

@@ -122,8 +122,7 @@ class TemplateVersionLogsView(logs.JobLogsView):
 
 
 class TemplateVersionLogsConsumer(logs.JobLogsConsumer):
-    def get_job_id(self, user, version_id):
-        subject = rbac.subject_for(user)
+    def get_job_id(self, subject, version_id):
         version = rbac.filter_queryset(subject, "read", TemplateVersion.objects.all()).filter(pk=version_id).first()
         return version.job_id if version else None
 

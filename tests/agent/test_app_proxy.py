@@ -151,10 +151,15 @@ def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider,
         missing = requests.get(_url(portal, apps_agent, "nope"), timeout=30,
                                headers={"Coder-Session-Token": issue_token_for_tests(user)})
         assert missing.status_code == 404
-    # Site owners may connect to others' apps (unless CODER_DISABLE_OWNER_WORKSPACE_ACCESS).
+    # Site owners may not open others' path-based apps (the portal's origin) unless the
+    # deployment allows it, and then sandboxed (and still not with CODER_DISABLE_OWNER_WORKSPACE_ACCESS).
     got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
                        headers={"Coder-Session-Token": issue_token_for_tests(owner)})
-    assert got.status_code == 200
+    assert got.status_code == 404
+    monkeypatch.setenv("CODER_DANGEROUS_ALLOW_PATH_APP_SITE_OWNER_ACCESS", "true")
+    got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
+                       headers={"Coder-Session-Token": issue_token_for_tests(owner)})
+    assert got.status_code == 200 and got.headers["Content-Security-Policy"].startswith("sandbox")
     monkeypatch.setenv("CODER_DISABLE_OWNER_WORKSPACE_ACCESS", "true")
     got = requests.get(_url(portal, apps_agent, "private"), timeout=30,
                        headers={"Coder-Session-Token": issue_token_for_tests(owner)})
@@ -165,8 +170,13 @@ def test_owner_level_hidden_from_others(portal, apps_agent, org_admin, outsider,
         assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login?next=")
 
 
-def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, outsider, org_admin):
+def test_authenticated_and_public_levels_capped_by_template(portal, apps_agent, outsider, org_admin, monkeypatch):
     outsider_headers = {"Coder-Session-Token": issue_token_for_tests(outsider)}
+    _set_cap(apps_agent, "public")
+    # Sharing path-based apps is off unless the deployment turns it on (Coder's switch).
+    assert requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30).status_code == 404
+    assert requests.get(_url(portal, apps_agent, "open"), allow_redirects=False, timeout=30).status_code == 302
+    monkeypatch.setenv("CODER_DANGEROUS_ALLOW_PATH_APP_SHARING", "true")
     _set_cap(apps_agent, "owner")  # the default: nothing is shared
     assert requests.get(_url(portal, apps_agent, "team"), headers=outsider_headers, timeout=30).status_code == 404
     assert requests.get(_url(portal, apps_agent, "open"), allow_redirects=False, timeout=30).status_code == 302

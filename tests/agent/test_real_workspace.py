@@ -46,7 +46,8 @@ def _kill_pid_file(path: Path, group: bool = False) -> None:
 
 
 def test_real_workspace_ssh_scp_forwarding_and_apps(portal, workspace_python, client_for, owner, member,
-                                                    org_admin, org, tmp_path):
+                                                    org_admin, org, tmp_path, monkeypatch):
+    monkeypatch.setenv("CODER_WILDCARD_ACCESS_URL", "*.apps.test")
     admin, user = client_for(owner), client_for(member)
     root, app_port = tmp_path / "workspaces", _free_port()
     file_id = admin.generic("POST", "/api/v2/files", tar_of_dir(TEMPLATE),
@@ -146,8 +147,14 @@ def _connect_and_check(portal, user, member, org_admin, workspace, ws_dir, app_p
     assert got.status_code == 200 and "hello from the app" in got.text
     other = requests.get(site, headers={"Coder-Session-Token": issue_token_for_tests(org_admin)}, timeout=30)
     assert other.status_code == 404
-    anonymous = requests.get(f"{portal}/@member/{workspace['name']}.main/apps/public/", timeout=30)
+    # `subdomain = true`: served on its own host (sent to the portal's address here), not on a path.
+    public_app = next(a for a in agent_json()["apps"] if a["slug"] == "public")
+    assert public_app["subdomain"] is True
+    assert public_app["subdomain_name"] == f"public--main--{workspace['name']}--member"
+    anonymous = requests.get(f"{portal}/", headers={"Host": f"{public_app['subdomain_name']}.apps.test"}, timeout=30)
     assert anonymous.status_code == 200 and "hello from the app" in anonymous.text
+    assert requests.get(f"{portal}/@member/{workspace['name']}.main/apps/public/", headers={
+        "Coder-Session-Token": issue_token_for_tests(member)}, timeout=30).status_code == 404
     assert requests.get(site, allow_redirects=False, timeout=30).status_code == 302  # owner-only: log in
 
     # The agent's health check of the app is in the agent JSON.

@@ -104,7 +104,7 @@ class AgentLogsConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
-        if not await database_sync_to_async(_readable)(user, agent_id):
+        if not await database_sync_to_async(_readable)(self.scope, agent_id):
             await self.close(code=4404)
             return
         query = parse_qs(self.scope.get("query_string", b"").decode())
@@ -125,9 +125,9 @@ class AgentLogsConsumer(AsyncWebsocketConsumer):
             pump.cancel()
 
 
-def _readable(user, agent_id) -> bool:
+def _readable(scope: dict, agent_id) -> bool:
     try:
-        authorized_agent(rbac.subject_for(user), agent_id)
+        authorized_agent(rbac.request_subject(scope), agent_id)
         return True
     except (rbac.NotFound, rbac.Forbidden):
         return False

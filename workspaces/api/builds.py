@@ -134,7 +134,6 @@ class BuildLogsView(logs.JobLogsView):
 
 
 class BuildLogsConsumer(logs.JobLogsConsumer):
-    def get_job_id(self, user, build_id):
-        subject = rbac.subject_for(user)
+    def get_job_id(self, subject, build_id):
         build = rbac.filter_queryset(subject, "read", WorkspaceBuild.objects.all()).filter(pk=build_id).first()
         return build.job_id if build else None

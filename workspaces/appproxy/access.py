@@ -1,15 +1,7 @@
-"""Who may open a workspace app, by its sharing level (Coder's rules for path-based apps):
-
-- `owner`: those allowed `application_connect` on the workspace (its owner, site owners
-  unless `CODER_DISABLE_OWNER_WORKSPACE_ACCESS`); anyone else gets 404, as if the app did
-  not exist;
-- `organization`: members of the workspace's organization;
-- `authenticated`: any logged-in user of the deployment;
-- `public`: anyone, anonymous too.
-
-The template's `max_port_share_level` caps an app's level. An anonymous request for an app
-that is not public (or does not exist) is told to log in — the same answer either way, so
-existence does not leak.
+"""Which app a request names, and whether its viewer may open it: the decision itself is
+the RBAC engine's (`accounts.rbac.app_access`: sharing levels, path-app switches, sandbox).
+An anonymous request for an app that is not public (or does not exist) is told to log in —
+the same answer either way, so existence does not leak.
 """
 from __future__ import annotations
 
@@ -19,8 +11,6 @@ from urllib.parse import urlsplit
 from accounts import rbac
 from workspaces.api.serializers.agents import agent_status
 from workspaces.models import Workspace, WorkspaceAgent, WorkspaceApp
-
-LEVELS = ["owner", "organization", "authenticated", "public"]  # narrowest first
 
 
 class LoginRequired(Exception):
@@ -37,15 +27,9 @@ class Target:
     base_path: str  # the app URL's path, without its trailing slash
     scheme: str
     connected: bool  # the agent's status; a disconnected agent cannot carry the request
-    # Opened only thanks to its sharing level (the viewer may not connect to the workspace):
-    # the page is sandboxed, see http_proxy.
-    shared_view: bool = False
-
-
-def effective_level(app: WorkspaceApp, cap: str) -> str:
-    level = app.sharing_level if app.sharing_level in LEVELS else "owner"
-    cap = cap if cap in LEVELS else "owner"
-    return LEVELS[min(LEVELS.index(level), LEVELS.index(cap))]
+    # A path-based app opened by someone other than the workspace's owner: the page is
+    # sandboxed, see http_proxy.
+    sandboxed: bool = False
 
 
 def _find(username: str, target: str, slug: str) -> tuple[Workspace, WorkspaceAgent, WorkspaceApp] | None:
@@ -66,43 +50,28 @@ def _find(username: str, target: str, slug: str) -> tuple[Workspace, WorkspaceAg
     return workspace, agents[0], app
 
 
-def resolve(user, username: str, target: str, slug: str) -> Target:
-    """The app `user` (None: anonymous) may open; raises rbac.NotFound or LoginRequired."""
+def resolve(subject: rbac.Subject, username: str, target: str, slug: str, *, path_based: bool = True) -> Target:
+    """The app `subject` (rbac.ANONYMOUS: nobody logged in) may open; raises rbac.NotFound
+    or LoginRequired."""
+    anonymous = subject.user_id is None
     found = _find(username, target, slug)
     if found is None:
-        if user is None:
+        if anonymous:
             raise LoginRequired()
         raise rbac.NotFound()
     workspace, agent, app = found
-    level = effective_level(app, workspace.template.max_port_share_level)
-    subject = rbac.subject_for(user) if user is not None else None
-    may_connect = subject is not None and rbac.can(subject, rbac.Action.APPLICATION_CONNECT, workspace)
-    if level != "public":
-        if user is None:
+    if app.subdomain == path_based:  # each app is served one way only, as in Coder
+        if anonymous:
             raise LoginRequired()
-        if level == "owner" and not may_connect:
-            raise rbac.NotFound()
-        if level == "organization" and not (may_connect or workspace.organization_id in subject.org_ids):
-            raise rbac.NotFound()
+        raise rbac.NotFound()
+    decision = rbac.app_access(subject, workspace, level=app.sharing_level, path_based=path_based)
+    if not decision.allowed:
+        if decision.login_required:
+            raise LoginRequired()
+        raise rbac.NotFound()
     url = urlsplit(app.url)
     scheme = url.scheme or "http"
     port = url.port or (443 if scheme == "https" else 80)
     return Target(workspace=workspace, agent=agent, app=app, host=url.hostname or "127.0.0.1", port=port,
                   base_path=url.path.rstrip("/"), scheme=scheme, connected=agent_status(agent) == "connected",
-                  shared_view=not may_connect)
-
-
-def user_from_request(request):
-    """The logged-in user: a Coder token (header, bearer, cookie) or the browser session."""
-    from rest_framework import exceptions
-
-    from coderportal.api.authentication import resolve_token, token_from_request
-
-    raw = token_from_request(request)
-    if raw:
-        try:
-            return resolve_token(raw).user
-        except exceptions.AuthenticationFailed:
-            return None
-    user = getattr(request, "user", None)
-    return user if user is not None and user.is_authenticated and user.is_active else None
+                  sandboxed=decision.sandboxed)

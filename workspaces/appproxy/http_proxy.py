@@ -3,12 +3,13 @@
 Each request becomes one HTTP/1.1 connection (`Connection: close`) to the app's host and
 port inside the workspace, over a relay TCP stream; h11 frames both directions, the
 response body is streamed back as it arrives. The portal's own credentials (the token
-header and cookie, the session cookie, a bearer token that is a portal token) are never
-forwarded. `X-Forwarded-*` tell the app who asked and where it is mounted.
+header and cookie, the session and CSRF cookies, a bearer token that is a portal token) are
+never forwarded, and cookies an app sets under a portal cookie's name are dropped.
+`X-Forwarded-*` tell the app who asked and where it is mounted.
 """
 from __future__ import annotations
 
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 
 import h11
 from asgiref.sync import sync_to_async
@@ -20,27 +21,45 @@ from django.views.decorators.csrf import csrf_exempt
 
 from accounts import rbac
 from coderportal.api.authentication import SESSION_TOKEN_COOKIE
-from workspaces.appproxy.access import LoginRequired, Target, resolve, user_from_request
+from workspaces.appproxy.access import LoginRequired, Target, resolve
 from workspaces.appproxy.tunnel import RelayTunnel, TlsTunnel, TunnelError, open_tunnel
 from workspaces.services import activity
 
 # Path-based apps share the portal's origin: a page of someone else's app could otherwise
-# call the portal API with the viewer's cookies. Pages opened only thanks to a sharing level
-# therefore run sandboxed (an opaque origin: no portal cookies, no same-origin API access).
-SHARED_VIEW_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
+# call the portal API with the viewer's cookies. Pages opened by anyone but the workspace's
+# owner therefore run sandboxed (an opaque origin: no portal cookies, no same-origin API access).
+SANDBOX_CSP = "sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads"
 HOP_BY_HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
               "trailers", "transfer-encoding", "upgrade", "host", "content-length"}
 CHUNK = 65536
 
 
-def portal_cookies() -> set[str]:
-    return {SESSION_TOKEN_COOKIE, settings.SESSION_COOKIE_NAME}
+PORTAL_COOKIE_PREFIX = "coder_"  # every cookie of ours that is not Django's own
+
+
+def is_portal_cookie(name: str) -> bool:
+    name = name.strip().lower()
+    own = {SESSION_TOKEN_COOKIE, settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "messages"}
+    return name in {n.lower() for n in own} or name.startswith(PORTAL_COOKIE_PREFIX)
 
 
 def strip_cookies(header: str) -> str:
     kept = [part.strip() for part in header.split(";")
-            if part.strip() and part.split("=", 1)[0].strip() not in portal_cookies()]
+            if part.strip() and not is_portal_cookie(part.split("=", 1)[0])]
     return "; ".join(kept)
+
+
+def app_set_cookies(value: str) -> SimpleCookie:
+    """The cookies of one `Set-Cookie` header from an app, minus those naming portal cookies
+    (an app must not plant a session or CSRF cookie on the portal's origin or domain)."""
+    cookie = SimpleCookie()
+    try:
+        cookie.load(value)
+    except CookieError:
+        return SimpleCookie()
+    for name in [name for name in cookie if is_portal_cookie(name)]:
+        del cookie[name]
+    return cookie
 
 
 def upstream_headers(items, *, target: Target, prefix: str, client: str, proto: str, host: str) -> list:
@@ -92,9 +111,9 @@ def _request_headers(request) -> list[tuple[str, str]]:
 @csrf_exempt
 @xframe_options_exempt
 async def app_proxy(request, username: str, target: str, slug: str, rest: str | None = None):
-    user = await sync_to_async(user_from_request)(request)
+    subject = await sync_to_async(rbac.request_subject)(request)
     try:
-        app_target = await sync_to_async(resolve)(user, username, target, slug)
+        app_target = await sync_to_async(resolve)(subject, username, target, slug)
     except LoginRequired:
         return redirect_to_login(request.get_full_path())
     except rbac.NotFound:
@@ -103,6 +122,11 @@ async def app_proxy(request, username: str, target: str, slug: str, rest: str | 
     if rest is None:  # Coder redirects the bare app path to the app's root
         query = request.META.get("QUERY_STRING", "")
         return HttpResponseRedirect(prefix + "/" + (f"?{query}" if query else ""))
+    return await forward(request, app_target, prefix, rest)
+
+
+async def forward(request, app_target: Target, prefix: str, rest: str):
+    """Carry `request` to the app (path-based under `prefix`, or a subdomain app with prefix "")."""
     if not app_target.connected:
         return HttpResponse("Failed to reach the app: the workspace agent is not connected.", status=502,
                             content_type="text/plain")
@@ -171,15 +195,13 @@ async def _exchange(request, tunnel: RelayTunnel | TlsTunnel, app_target: Target
         if name.lower() in HOP_BY_HOP:
             continue
         if name.lower() == "set-cookie":
-            cookie = SimpleCookie()
-            cookie.load(value)
-            for key, morsel in cookie.items():
+            for key, morsel in app_set_cookies(value).items():
                 response.cookies[key] = morsel
             continue
         if name.lower() == "location":
             value = rewrite_location(value, app_target, prefix)
         response[name] = value
-    if app_target.shared_view:
+    if app_target.sandboxed:
         own = response.get("Content-Security-Policy")
-        response["Content-Security-Policy"] = f"{own}, {SHARED_VIEW_CSP}" if own else SHARED_VIEW_CSP
+        response["Content-Security-Policy"] = f"{own}, {SANDBOX_CSP}" if own else SANDBOX_CSP
     return response

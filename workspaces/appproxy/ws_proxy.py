@@ -14,7 +14,6 @@ from websockets.http11 import Response
 from websockets.uri import parse_uri
 
 from accounts import rbac
-from coderportal.ws_auth import scope_user
 from workspaces.appproxy.access import LoginRequired, resolve
 from workspaces.appproxy.http_proxy import upstream_headers
 from workspaces.appproxy.tunnel import RelayTunnel, TlsTunnel, TunnelError, open_tunnel
@@ -27,11 +26,14 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
 
     async def websocket_connect(self, message):
         # Decide before accepting: the client's handshake gets the app's subprotocol.
-        kwargs = self.scope["url_route"]["kwargs"]
-        user = scope_user(self.scope)
+        kwargs = dict(self.scope["url_route"]["kwargs"])
+        app = self.scope.get("coder_app")  # a subdomain app's host (hosts.py)
+        if app is not None:
+            kwargs.update(username=app.user, target=f"{app.workspace}.{app.agent}", slug=app.app)
+        subject = await database_sync_to_async(rbac.request_subject)(self.scope)
         try:
-            target = await database_sync_to_async(resolve)(user, kwargs["username"], kwargs["target"],
-                                                           kwargs["slug"])
+            target = await database_sync_to_async(resolve)(subject, kwargs["username"], kwargs["target"],
+                                                           kwargs["slug"], path_based=app is None)
         except LoginRequired:
             return await self._refuse(4401)
         except rbac.NotFound:
@@ -43,7 +45,7 @@ class AppWebsocketProxy(AsyncWebsocketConsumer):
             self.tunnel = await open_tunnel(target.agent.pk, target.host, target.port, target.scheme)
         except TunnelError:
             return await self._refuse(4502)
-        prefix = f"/@{kwargs['username']}/{kwargs['target']}/apps/{kwargs['slug']}"
+        prefix = "" if app is not None else f"/@{kwargs['username']}/{kwargs['target']}/apps/{kwargs['slug']}"
         path = target.base_path + "/" + kwargs.get("rest", "")
         query = self.scope.get("query_string", b"").decode()
         scheme = "wss" if target.scheme == "https" else "ws"

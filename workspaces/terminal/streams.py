@@ -34,13 +34,13 @@ OPEN_TIMEOUT_SECONDS = 15
 _SOURCES = {"pty": "reconnecting-pty", "tcp": "port-forward", "ssh": "ssh"}
 
 
-def _authorize(user, agent_id, kind: str) -> tuple[int | None, object]:
+def _authorize(scope: dict, agent_id, kind: str) -> tuple[int | None, object]:
     """(None, workspace id) when allowed; else (the websocket close code: 4404 unreadable,
     4403 forbidden, None)."""
     agent = WorkspaceAgent.objects.filter(pk=agent_id).select_related("resource__build__workspace").first()
     if agent is None:
         return 4404, None
-    subject = rbac.subject_for(user)
+    subject = rbac.request_subject(scope)
     try:
         rbac.authorize(subject, rbac.Action.SSH, agent)
     except rbac.NotFound:
@@ -66,7 +66,7 @@ class StreamConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         self.agent_id = self.scope["url_route"]["kwargs"]["agent_id"]
-        refused, self.workspace_id = await database_sync_to_async(_authorize)(user, self.agent_id, self.kind)
+        refused, self.workspace_id = await database_sync_to_async(_authorize)(self.scope, self.agent_id, self.kind)
         self.last_activity = time.monotonic()
         if refused:
             await self.close(code=refused)

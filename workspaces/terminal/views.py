@@ -39,7 +39,7 @@ def terminal_page(request, username: str, target: str):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     try:
-        workspace, agent = _agent_for(rbac.subject_for(request.user), username, target)
+        workspace, agent = _agent_for(rbac.request_subject(request), username, target)
     except rbac.NotFound:
         raise Http404("No such workspace agent.") from None
     except rbac.Forbidden:

@@ -53,10 +53,11 @@ resource "coder_app" "site" {
 }
 
 resource "coder_app" "public" {
-  agent_id = coder_agent.main.id
-  slug     = "public"
-  url      = "http://localhost:${var.app_port}"
-  share    = "public"
+  agent_id  = coder_agent.main.id
+  slug      = "public"
+  url       = "http://localhost:${var.app_port}"
+  share     = "public"
+  subdomain = true
 }
 
 resource "terraform_data" "agent" {
