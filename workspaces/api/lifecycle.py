@@ -8,10 +8,10 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import StreamingHttpResponse
-from rest_framework import serializers
 from rest_framework.response import Response
 
 from accounts import rbac
+from coderportal.api.fields import RequestSerializer, StrictBooleanField, StrictCharField
 from coderportal.api.views import PortalAPIView
 from coderportal.ws_auth import scope_user
 from workspaces.api.common import get_owner, get_workspace
@@ -19,8 +19,8 @@ from workspaces.api.serializers.workspaces import workspace_json
 from workspaces.lifecycle import quiet_hours, services, watch
 
 
-class QuietHoursSerializer(serializers.Serializer):
-    schedule = serializers.CharField(allow_blank=True, allow_null=True, max_length=256)
+class QuietHoursSerializer(RequestSerializer):
+    schedule = StrictCharField(allow_blank=True, required=False, default="", max_length=256)
 
 
 class QuietHoursView(PortalAPIView):
@@ -34,8 +34,8 @@ class QuietHoursView(PortalAPIView):
         return Response(quiet_hours.set_schedule(target, actor=self.actor, schedule=body.get("schedule")))
 
 
-class DormantSerializer(serializers.Serializer):
-    dormant = serializers.BooleanField()
+class DormantSerializer(RequestSerializer):
+    dormant = StrictBooleanField()
 
 
 class DormantView(PortalAPIView):
