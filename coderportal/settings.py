@@ -56,12 +56,13 @@ INSTALLED_APPS = [
     "accounts",
     "templates_app",
     "workspaces",
+    "aibridge",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "coderportal.api.errors.ApiErrorMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coderportal.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -146,6 +147,7 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "scheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "reap-provisioner-jobs": {"task": "provisioner.reap", "schedule": 15.0},
+    "aibridge-purge": {"task": "aibridge.purge", "schedule": 600.0},
 }
 
 if REDIS_URL:
@@ -231,7 +233,9 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Fields passed as `extra=` (AI Bridge records, ...) are appended as key=value.
+    "formatters": {"plain": {"()": "coderportal.logfmt.KeyValueFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": config.get("CODER_LOG_LEVEL")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
