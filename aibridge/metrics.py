@@ -18,17 +18,17 @@ TOKENS = "coder_aibridged_tokens_total"
 TOOL_SELECTIONS = "coder_aibridged_non_injected_tool_selections_total"
 
 
-def inc(name: str, value: float = 1, **labels: str) -> None:
-    key = (name, tuple(sorted((k, str(v)) for k, v in labels.items())))
+def inc(metric: str, value: float = 1, **labels: str) -> None:
+    key = (metric, tuple(sorted((k, str(v)) for k, v in labels.items())))
     with _lock:
         _counters[key] += value
 
 
-def value(name: str, **labels: str) -> float:
-    """Sum of the series of `name` whose labels include `labels`."""
+def value(metric: str, **labels: str) -> float:
+    """Sum of the series of `metric` whose labels include `labels`."""
     want = {(k, str(v)) for k, v in labels.items()}
     with _lock:
-        return sum(v for (n, lab), v in _counters.items() if n == name and want <= set(lab))
+        return sum(v for (n, lab), v in _counters.items() if n == metric and want <= set(lab))
 
 
 def snapshot() -> dict:

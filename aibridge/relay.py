@@ -125,6 +125,10 @@ class Stream:
         except (httpx.HTTPError, sse.EventTooLarge) as exc:
             self.failed = True
             yield self.interceptor.error_event(f"upstream stream failed: {type(exc).__name__}")
+        except Exception as exc:  # a bug of ours must still end the stream in the provider's shape
+            self.failed = True
+            log.exception("relaying the stream failed", extra={"interception_id": str(self.interceptor.recorder.id)})
+            yield self.interceptor.error_event(f"stream relay failed: {type(exc).__name__}")
         except BaseException:
             self.failed = True  # client disconnect (cancelled / closed generator)
             raise
