@@ -14,7 +14,7 @@ from django.utils import timezone
 from accounts.models import APIKey
 from accounts.services.tokens import issue_token_for_tests
 from aibridge.models import Interception, TokenUsage, ToolUsage, UserPrompt
-from tests.aibridge import fixtures
+from tests.aibridge import fixtures, logparse
 from tests.aibridge.conftest import ANTHROPIC_UPSTREAM_KEY, OPENAI_UPSTREAM_KEY, wait_for
 from tests.factories import UserFactory
 
@@ -80,6 +80,24 @@ def test_anthropic_streaming_through_the_sdk(serve_portal, upstream, user, token
     assert sent["path"] == "/v1/messages" and sent["headers"]["x-api-key"] == ANTHROPIC_UPSTREAM_KEY
     assert "authorization" not in sent["headers"]
     assert_no_portal_credentials(upstream, token)
+
+    # Structured logs: one line per record, Coder's message and exactly its fields.
+    logged = logparse.records(portal.output())
+    assert sorted(f["record_type"] for _, f in logged) == sorted(
+        ["interception_start", "token_usage", "token_usage", "prompt_usage", "tool_usage", "interception_end"])
+    for message, fields in logged:
+        kind = fields["record_type"]
+        assert message == logparse.MESSAGES[kind]
+        assert list(fields) == ["trace", "span", "record_type", *logparse.FIELDS[kind]]
+        assert fields["interception_id"] == str(interception.id)
+    start = next(f for _, f in logged if f["record_type"] == "interception_start")
+    assert (start["initiator_id"], start["api_key_id"], start["provider"], start["model"], start["metadata"]) == (
+        str(user.id), interception.api_key_id, "anthropic", "claude-sonnet-4-5", "{}")
+    tool_line = next(f for _, f in logged if f["record_type"] == "tool_usage")
+    assert logparse.value(tool_line["input"]) == '{"file_path":"foo"}'
+    assert (tool_line["server_url"], tool_line["injected"], tool_line["invocation_error"]) == ('""', "false", '""')
+    assert len({f["trace"] for _, f in logged}) == 1 and len({f["span"] for _, f in logged}) == len(logged)
+    assert token.split("-")[1] not in portal.output()
 
 
 def test_anthropic_blocking_keeps_unknown_fields_and_records_one_token_row(serve_portal, upstream, token):
