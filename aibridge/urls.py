@@ -1,9 +1,9 @@
 """Routes under /api/v2: the interceptions list first, then the gateway catch-all."""
-from django.urls import path, re_path
+from django.urls import path
 
 from aibridge import api, views
 
 urlpatterns = [
     path("aibridge/interceptions", api.InterceptionListView.as_view()),
-    re_path(r"^aibridge/(?P<rest>.*)$", views.gateway),
+    path("aibridge/<path:rest>", views.gateway),
 ]
