@@ -4,8 +4,8 @@ from __future__ import annotations
 import csv
 
 from django.contrib import admin
-from django.db.models import OuterRef, Subquery, Sum
 from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, Subquery, Sum
 from django.http import HttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
