@@ -91,9 +91,13 @@ def messages_prompt(body: dict) -> str | None:
     Only the last user turn counts (clients put system text in earlier user turns); a turn
     holding only tool results has no prompt."""
     messages = body.get("messages")
-    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+    if not isinstance(messages, list):
         return None
-    last = messages[-1]
+    # Claude Code appends its environment as a trailing "system" message: look past those.
+    turns = [m for m in messages if not (isinstance(m, dict) and m.get("role") == "system")]
+    if not turns or not isinstance(turns[-1], dict):
+        return None
+    last = turns[-1]
     if last.get("role") != "user":
         return None
     return _last_text(last.get("content"), ("text",))

@@ -18,8 +18,10 @@ from tests.aibridge import fixtures
 
 
 class FakeUpstream:
-    def __init__(self):
+    def __init__(self, paced_delay: float = 0.005):
         self.requests: list[dict] = []
+        self.paced_delay = paced_delay  # seconds between lines for model "paced" (benchmarks)
+        self.sent_at: dict[str, list[float]] = {}  # X-Bench-Id -> when each event was written
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, lifespan="off",
@@ -64,8 +66,10 @@ class FakeUpstream:
         if model == "error-400":
             return await _json(send, 400, fixtures.error_body(kind))
         if payload.get("stream"):
+            delay = {"slow": 0.05, "paced": self.paced_delay}.get(model, 0)
+            marks = self.sent_at.setdefault(headers["x-bench-id"], []) if "x-bench-id" in headers else None
             return await _stream(send, fixtures.stream(kind, payload), broken=model == "break-mid-stream",
-                                 slow=model == "slow")
+                                 delay=delay, marks=marks)
         return await _json(send, 200, fixtures.blocking(kind, payload))
 
 
@@ -76,7 +80,7 @@ async def _json(send, status: int, body) -> None:
     await send({"type": "http.response.body", "body": data})
 
 
-async def _stream(send, text: str, *, broken: bool, slow: bool) -> None:
+async def _stream(send, text: str, *, broken: bool, delay: float, marks: list | None) -> None:
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/event-stream"), (b"cache-control", b"no-cache")]})
     lines = text.splitlines(keepends=True)
@@ -84,7 +88,9 @@ async def _stream(send, text: str, *, broken: bool, slow: bool) -> None:
         lines = lines[: len(lines) // 2]
     for line in lines:  # one write (and flush) per line: events arrive piece by piece
         await send({"type": "http.response.body", "body": line.encode(), "more_body": True})
-        await asyncio.sleep(0.05 if slow else 0)
+        if marks is not None and line == "\n":
+            marks.append(time.perf_counter())  # an event is complete
+        await asyncio.sleep(delay)
     if broken:
         raise ConnectionError("upstream broke the stream on purpose")  # uvicorn drops the connection
     await send({"type": "http.response.body", "body": b""})

@@ -24,8 +24,47 @@ def anthropic_usage() -> dict:
             "output_tokens": 8, "service_tier": "standard"}
 
 
+AGENT_ANSWER = "The foo file says hello."
+
+
+def agent_stream(kind: str, model: str) -> str:
+    """A plain text answer (no tool call), what coding agents need to finish a turn."""
+    if kind == "messages":
+        usage = {"input_tokens": 25, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0, "output_tokens": 1}
+        return _sse([
+            ("message_start", {"type": "message_start", "message": {
+                "id": ANTHROPIC_MSG_ID, "type": "message", "role": "assistant", "model": model, "content": [],
+                "stop_reason": None, "stop_sequence": None, "usage": usage}}),
+            ("content_block_start", {"type": "content_block_start", "index": 0,
+                                     "content_block": {"type": "text", "text": ""}}),
+            ("content_block_delta", {"type": "content_block_delta", "index": 0,
+                                     "delta": {"type": "text_delta", "text": AGENT_ANSWER}}),
+            ("content_block_stop", {"type": "content_block_stop", "index": 0}),
+            ("message_delta", {"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                               "usage": {"output_tokens": 7}}),
+            ("message_stop", {"type": "message_stop"}),
+        ])
+    created = {"id": RESPONSE_ID, "object": "response", "created_at": 1741000000, "status": "in_progress",
+               "model": model, "output": []}
+    item = {"type": "message", "id": "msg_1", "status": "completed", "role": "assistant",
+            "content": [{"type": "output_text", "text": AGENT_ANSWER, "annotations": []}]}
+    return _sse([
+        ("response.created", {"type": "response.created", "sequence_number": 0, "response": created}),
+        ("response.output_item.added", {"type": "response.output_item.added", "sequence_number": 1,
+                                        "output_index": 0, "item": {**item, "status": "in_progress", "content": []}}),
+        ("response.output_text.delta", {"type": "response.output_text.delta", "sequence_number": 2, "item_id": "msg_1",
+                                        "output_index": 0, "content_index": 0, "delta": AGENT_ANSWER}),
+        ("response.output_item.done", {"type": "response.output_item.done", "sequence_number": 3, "output_index": 0,
+                                       "item": item}),
+        ("response.completed", {"type": "response.completed", "sequence_number": 4, "response": {
+            **created, "status": "completed", "output": [item], "usage": responses_usage()}}),
+    ])
+
+
 def stream(kind: str, request: dict) -> str:
     model = request.get("model", "")
+    if model.startswith("agent-"):
+        return agent_stream(kind, model)
     if kind == "messages":
         return _sse([
             ("message_start", {"type": "message_start", "message": {

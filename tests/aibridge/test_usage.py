@@ -47,6 +47,7 @@ def test_missing_or_malformed_usage_counts_zero(raw):
     ([{"role": "user", "content": [{"type": "tool_result", "tool_use_id": "t", "content": "x"}]}], None),
     ([], None),
     ("not a list", None),
+    ([{"role": "user", "content": "do it"}, {"role": "system", "content": "# Environment"}], "do it"),
 ])
 def test_prompt_is_the_last_user_text(messages, prompt):
     assert usage.messages_prompt({"messages": messages}) == prompt
