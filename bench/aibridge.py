@@ -114,8 +114,9 @@ def main() -> None:
         print(f"{name:24}{d50:12.2f}{d95:9.2f}{p50:12.2f}{p95:9.2f}{p50 - d50:11.2f}")
     print(f"ratio portal/direct p50: first event {pct(portal['ttfb'], 50) / pct(direct['ttfb'], 50):.1f}x, "
           f"per event {statistics.median(portal['per_event']) / statistics.median(direct['per_event']):.1f}x")
+    per_stream = load["cpu"] / args.concurrency * 1000
     print(f"{args.concurrency} concurrent streams through the portal: {len(load['errors'])} errors, "
-          f"wall {load['wall']:.2f} s, web CPU {load['cpu']:.2f} s ({load['cpu'] / args.concurrency * 1000:.1f} ms/stream)")
+          f"wall {load['wall']:.2f} s, web CPU {load['cpu']:.2f} s ({per_stream:.1f} ms/stream)")
     print(f"web RSS: idle {idle_rss:.0f} MiB, peak during the concurrent streams {load['peak_rss']:.0f} MiB")
     if load["errors"]:
         print("first errors:", load["errors"][:3])
