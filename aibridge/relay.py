@@ -67,6 +67,7 @@ class Stream:
         self.failed = False
         self._events = None
         self._closed = False
+        self.on_close: list = []  # called once the stream is over (e.g. to free a concurrency slot)
 
     async def respond(self) -> HttpResponse:
         """Open the upstream stream and wait for its first event, then stream the rest."""
@@ -99,7 +100,9 @@ class Stream:
         if first is None:
             await self.close()
             return _error_response(self.interceptor, 502, "upstream stream ended without events")
-        return StreamingHttpResponse(self._body(first), content_type="text/event-stream", headers=SSE_HEADERS)
+        response = StreamingHttpResponse(self._body(first), content_type="text/event-stream", headers=SSE_HEADERS)
+        response.bridge_stream = self
+        return response
 
     async def _relay_events(self):
         async for event in sse.parse(self.response.aiter_lines()):
@@ -150,4 +153,8 @@ class Stream:
             if self.response is not None:
                 await self.response.aclose()
         finally:
-            await self.interceptor.recorder.close(failed=self.failed)
+            try:
+                await self.interceptor.recorder.close(failed=self.failed)
+            finally:
+                for callback in self.on_close:
+                    callback()

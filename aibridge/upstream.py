@@ -1,11 +1,15 @@
 """The shared async HTTP client to the providers, and the headers sent to them."""
 from __future__ import annotations
 
+import asyncio
+import weakref
+
 import httpx
 
 from aibridge.conf import ProviderConfig
 
-_client: httpx.AsyncClient | None = None
+# One client per event loop (a web process has one; tests may run several in turn).
+_clients: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # Never forwarded: hop-by-hop headers, what httpx sets itself, and every client credential.
 _DROPPED = {
@@ -20,12 +24,13 @@ RESPONSE_DROPPED = {"connection", "keep-alive", "transfer-encoding", "content-en
 
 def client() -> httpx.AsyncClient:
     """One pooled client per process (and event loop); no read timeout: models think slowly."""
-    global _client
-    if _client is None or _client.is_closed:
-        _client = httpx.AsyncClient(timeout=httpx.Timeout(connect=10, read=None, write=60, pool=30),
-                                    limits=httpx.Limits(max_connections=None, max_keepalive_connections=100),
-                                    follow_redirects=False)
-    return _client
+    loop = asyncio.get_running_loop()
+    found = _clients.get(loop)
+    if found is None or found.is_closed:
+        found = _clients[loop] = httpx.AsyncClient(
+            timeout=httpx.Timeout(connect=10, read=None, write=60, pool=30),
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=100), follow_redirects=False)
+    return found
 
 
 def headers_for(provider: ProviderConfig, client_headers) -> dict[str, str]:

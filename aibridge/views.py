@@ -49,10 +49,17 @@ async def gateway(request, rest: str):
     if not limits.try_acquire():
         return JsonResponse({"message": "AI Bridge is at its concurrency limit.",
                              "detail": "Try again later."}, status=503)
+    response = None
     try:
-        return await _serve(request, rest)
+        response = await _serve(request, rest)
+        return response
     finally:
-        limits.release()
+        # A stream holds its slot until it ends, not just until its first event.
+        stream = getattr(response, "bridge_stream", None)
+        if stream is None:
+            limits.release()
+        else:
+            stream.on_close.append(limits.release)
 
 
 async def _serve(request, rest: str):

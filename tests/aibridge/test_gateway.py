@@ -278,3 +278,23 @@ def test_bad_bodies_are_400_in_the_provider_shape(serve_portal, upstream, token)
                      content=b"{not json")
     assert bad.status_code == 400 and bad.json()["type"] == "error"
     assert not Interception.objects.exists() and not upstream.requests
+
+
+def test_concurrency_and_rate_limits(serve_portal, upstream, token):
+    portal = serve_portal(CODER_AIBRIDGE_MAX_CONCURRENCY="1", CODER_AIBRIDGE_RATE_LIMIT="3")
+    url = f"{portal.url}/api/v2/aibridge/anthropic/v1/messages"
+    auth = {"X-Api-Key": token}
+    blocking = {"model": "m", "max_tokens": 5, "messages": [{"role": "user", "content": "x"}]}
+    slow = {**blocking, "model": "slow", "stream": True}
+    with httpx.stream("POST", url, headers=auth, timeout=30, json=slow) as held:
+        lines = held.iter_lines()  # kept: a dropped line iterator closes the response
+        assert next(lines) == "event: message_start"
+        busy = httpx.post(url, headers=auth, json=blocking)  # the only slot is taken by the open stream
+        assert busy.status_code == 503
+        assert busy.json()["message"] == "AI Bridge is at its concurrency limit."
+    wait_for(lambda: httpx.post(url, headers=auth, json=blocking).status_code == 200, what="the slot to be freed")
+    statuses = [httpx.post(url, headers=auth, json=blocking).status_code for _ in range(3)]
+    assert statuses[-1] == 429 and 200 in statuses  # 3 per minute per token
+    other = issue_token_for_tests(UserFactory(username="bob"))
+    assert httpx.post(url, headers={"X-Api-Key": other}, json=blocking).status_code == 200
+
