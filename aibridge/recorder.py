@@ -111,8 +111,17 @@ class Recorder:
             self._spawn("interception_end", update)
             metrics.inc(metrics.INTERCEPTIONS, provider=self.provider, model=self.model,
                         status="failed" if failed else "completed", initiator_id=str(self.initiator_id))
+        cancelled = False
         while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+            flush = asyncio.gather(*list(self._tasks), return_exceptions=True)
+            try:
+                await asyncio.shield(flush)
+            except asyncio.CancelledError:
+                # The client left while we flushed (the server cancels the response): the
+                # records still get written, then the cancellation goes on.
+                cancelled = True
+        if cancelled:
+            raise asyncio.CancelledError
 
     # --- plumbing --------------------------------------------------------------------------------
     def _spawn(self, kind: str, write) -> None:
