@@ -9,11 +9,11 @@ from __future__ import annotations
 import hmac
 from dataclasses import dataclass
 
-from asgiref.sync import sync_to_async
 from django.utils import timezone
 
 from accounts import rbac
 from accounts.models import APIKey
+from aibridge import db
 from coderportal.api.authentication import hash_secret
 
 
@@ -62,4 +62,4 @@ async def authenticate(headers) -> Caller:
     raw = token_from_headers(headers)
     if not raw:
         raise AuthError(400, "no authentication key provided")
-    return await sync_to_async(_check)(raw)
+    return await db.run(_check, raw)

@@ -16,7 +16,7 @@ import secrets
 import uuid
 from datetime import datetime, timezone
 
-from aibridge import conf, metrics
+from aibridge import conf, db, metrics
 from aibridge.models import Interception, TokenUsage, ToolUsage, UserPrompt
 from aibridge.usage import Tokens
 
@@ -58,9 +58,9 @@ class Recorder:
         self._log("interception started", "interception_start", interception_id=str(self.id),
                   initiator_id=str(self.initiator_id), api_key_id=self.api_key_id, provider=self.provider,
                   model=self.model, started_at=rfc3339(started_at), metadata={})
-        await Interception.objects.acreate(id=self.id, initiator_id=self.initiator_id, api_key_id=self.api_key_id,
-                                           provider=self.provider, model=self.model, metadata={},
-                                           started_at=started_at)
+        await db.run(Interception.objects.create, id=self.id, initiator_id=self.initiator_id,
+                     api_key_id=self.api_key_id, provider=self.provider, model=self.model, metadata={},
+                     started_at=started_at)
 
     def tokens(self, msg_id: str, tokens: Tokens) -> None:
         created_at = now()
@@ -69,7 +69,7 @@ class Recorder:
                   metadata=tokens.metadata)
         row = TokenUsage(interception_id=self.id, provider_response_id=msg_id, input_tokens=tokens.input,
                          output_tokens=tokens.output, metadata=tokens.metadata, created_at=created_at)
-        self._spawn("token", row.asave(force_insert=True))
+        self._spawn("token", db.run(row.save, force_insert=True))
         labels = {"provider": self.provider, "model": self.model, "initiator_id": str(self.initiator_id)}
         metrics.inc(metrics.TOKENS, tokens.input, type="input", **labels)
         metrics.inc(metrics.TOKENS, tokens.output, type="output", **labels)
@@ -82,7 +82,7 @@ class Recorder:
                   prompt=prompt, created_at=rfc3339(created_at), metadata={})
         row = UserPrompt(interception_id=self.id, provider_response_id=msg_id, prompt=prompt, metadata={},
                          created_at=created_at)
-        self._spawn("prompt", row.asave(force_insert=True))
+        self._spawn("prompt", db.run(row.save, force_insert=True))
         if prompt:
             metrics.inc(metrics.PROMPTS, provider=self.provider, model=self.model, initiator_id=str(self.initiator_id))
 
@@ -95,7 +95,7 @@ class Recorder:
         row = ToolUsage(interception_id=self.id, provider_response_id=msg_id, tool=tool, input=tool_input,
                         server_url=server_url, injected=injected, invocation_error=invocation_error, metadata={},
                         created_at=created_at)
-        self._spawn("tool", row.asave(force_insert=True))
+        self._spawn("tool", db.run(row.save, force_insert=True))
         if not injected:
             metrics.inc(metrics.TOOL_SELECTIONS, provider=self.provider, model=self.model, name=tool)
 
@@ -107,7 +107,7 @@ class Recorder:
             self._log("interception ended", "interception_end", interception_id=str(self.id),
                       ended_at=rfc3339(ended_at))
             # Only the first end counts (Coder's `WHERE ended_at IS NULL`).
-            update = Interception.objects.filter(id=self.id, ended_at__isnull=True).aupdate(ended_at=ended_at)
+            update = db.run(Interception.objects.filter(id=self.id, ended_at__isnull=True).update, ended_at=ended_at)
             self._spawn("interception_end", update)
             metrics.inc(metrics.INTERCEPTIONS, provider=self.provider, model=self.model,
                         status="failed" if failed else "completed", initiator_id=str(self.initiator_id))

@@ -81,9 +81,9 @@ def test_no_lines_when_the_switch_is_off(monkeypatch, caplog):
 @pytest.mark.django_db(transaction=True)
 def test_lines_are_emitted_even_when_the_database_insert_fails(structured, caplog):
     caplog.set_level(logging.INFO)
-    boom = mock.AsyncMock(side_effect=RuntimeError("database is down"))
-    with mock.patch("aibridge.models.Interception.objects.acreate", boom), \
-            mock.patch("django.db.models.Model.asave", boom):
+    boom = mock.Mock(side_effect=RuntimeError("database is down"))
+    with mock.patch("aibridge.models.Interception.objects.create", boom), \
+            mock.patch("django.db.models.Model.save", boom):
         run_all(new_recorder(), fail_start=True)
     assert [r.record_type for r in logged(caplog)] == ["interception_start", "token_usage", "prompt_usage",
                                                        "tool_usage", "interception_end"]

@@ -48,10 +48,10 @@ def test_no_upstream_call_when_the_interception_cannot_be_recorded(upstream, mon
     monkeypatch.setenv("CODER_AIBRIDGE_ANTHROPIC_BASE_URL", upstream.url)
     token = issue_token_for_tests(UserFactory(username="dev"))
     client = AsyncClient()
-    failing = mock.AsyncMock(side_effect=RuntimeError("database is down"))
+    failing = mock.Mock(side_effect=RuntimeError("database is down"))
 
     async def call():
-        with mock.patch("aibridge.models.Interception.objects.acreate", failing):
+        with mock.patch("aibridge.models.Interception.objects.create", failing):
             return await client.post("/api/v2/aibridge/anthropic/v1/messages", content_type="application/json",
                                      data={"model": "m", "max_tokens": 5, "messages": []}, headers={"X-Api-Key": token})
 
