@@ -96,7 +96,7 @@ SITE_ROLES: list[dict] = [
      "site_permissions": all_of("user") + _user_admin_org_perms + perm("assign_role", "assign", "unassign", "read"),
      "user_permissions": []},
     {"name": AUDITOR, "display_name": "Auditor",
-     "description": "Reads audit logs, users, groups, members and deployment settings.",
+     "description": "Reads audit logs, users, groups, members, deployment settings and AI Bridge records.",
      "site_permissions": _auditor_perms + perm("user", "read") + perm("deployment_config", "read")
      + perm("deployment_stats", "read") + perm("aibridge_interception", "read"),
      "user_permissions": []},
