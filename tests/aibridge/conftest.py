@@ -20,6 +20,17 @@ OPENAI_UPSTREAM_KEY = "sk-upstream-openai-0123456789"
 ANTHROPIC_UPSTREAM_KEY = "sk-ant-upstream-0123456789"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _close_bridge_connections(django_db_setup, django_db_blocker):
+    """The gateway's database threads keep connections open; close them before the test
+    database is dropped."""
+    yield
+    from aibridge import db
+
+    with django_db_blocker.unblock():
+        db.close_all()
+
+
 @pytest.fixture
 def upstream():
     fake = FakeUpstream().start()
