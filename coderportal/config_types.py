@@ -55,6 +55,8 @@ _DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 def parse_duration(text: str) -> timedelta:
     """A Go-style duration: `90s`, `5m`, `1h30m`, `24h`, `500ms` (and `d` for days)."""
     text = text.strip()
+    if text == "0":  # as Go's time.ParseDuration: a bare zero needs no unit
+        return timedelta(0)
     parts = _DURATION_PART.findall(text)
     if not text or "".join(number + unit for number, unit in parts) != text:
         raise ValueError(f"invalid duration {text!r}")

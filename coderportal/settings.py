@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "accounts",
     "templates_app",
     "workspaces",
+    "aibridge",
 ]
 
 MIDDLEWARE = [
@@ -85,7 +86,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "coderportal.security.SecurityHeadersMiddleware",
     "coderportal.api.errors.ApiErrorMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "coderportal.middleware.StaticFilesMiddleware",  # WhiteNoise, async-capable
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -180,6 +181,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                            "options": {"expires": config.get_duration(
                                "CODER_AUTOBUILD_POLL_INTERVAL").total_seconds()}},
     "dormant-users": {"task": "lifecycle.dormant_users", "schedule": 15 * 60.0},
+    "aibridge-purge": {"task": "aibridge.purge", "schedule": 600.0},
 }
 
 if REDIS_URL:
@@ -275,7 +277,9 @@ WHITENOISE_USE_FINDERS = True
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    # Fields passed as `extra=` (AI Bridge records, ...) are appended as key=value.
+    "formatters": {"plain": {"()": "coderportal.logfmt.KeyValueFormatter",
+                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "filters": {"redact_secrets": {"()": "coderportal.logredact.RedactSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": config.value("CODER_LOG_LEVEL")},

@@ -15,6 +15,7 @@ api_v2 = [
     path("", include("templates_app.api.urls")),
     path("", include("workspaces.agentapi.urls")),
     path("", include("workspaces.api.urls")),
+    path("", include("aibridge.urls")),
 ]
 
 urlpatterns = [

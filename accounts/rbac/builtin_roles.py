@@ -72,6 +72,7 @@ _org_admin_perms += perm("workspace_dormant", "create", "read", "update", "delet
 _member_user_perms = (
     perm("user", "read", "read_personal", "update_personal") + all_of("api_key")
     + perm("notification_preference", "read", "update") + perm("file", "create", "read")
+    + perm("aibridge_interception", "create", "read", "update")  # their own AI Bridge interceptions
 )
 # What every organization member may do with what they own inside that organization.
 _org_member_user_perms = (
@@ -95,9 +96,9 @@ SITE_ROLES: list[dict] = [
      "site_permissions": all_of("user") + _user_admin_org_perms + perm("assign_role", "assign", "unassign", "read"),
      "user_permissions": []},
     {"name": AUDITOR, "display_name": "Auditor",
-     "description": "Reads audit logs, users, groups, members and deployment settings.",
+     "description": "Reads audit logs, users, groups, members, deployment settings and AI Bridge records.",
      "site_permissions": _auditor_perms + perm("user", "read") + perm("deployment_config", "read")
-     + perm("deployment_stats", "read"),
+     + perm("deployment_stats", "read") + perm("aibridge_interception", "read"),
      "user_permissions": []},
 ]
 

@@ -53,6 +53,7 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "assign_org_role": ("assign", "unassign", "read", "create", "update", "delete"),
     "notification_preference": ("read", "update"),
     "idpsync_settings": ("read", "update"),
+    "aibridge_interception": ("read", "create", "update"),
 }
 
 

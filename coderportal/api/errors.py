@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
@@ -91,22 +92,52 @@ def exception_handler(exc, context):
 
 
 class ApiErrorMiddleware:
-    """JSON bodies for API requests that never reach a DRF view, or crash inside one."""
+    """JSON bodies for API requests that never reach a DRF view, or crash inside one.
+
+    Async-capable, so that async views (AI Bridge's streaming relay) run on the event loop
+    without a thread held for each request.
+    """
+
+    sync_capable = True
+    async_capable = True
 
     def __init__(self, get_response):
         self.get_response = get_response
+        if iscoroutinefunction(get_response):
+            markcoroutinefunction(self)
 
     def __call__(self, request):
+        if iscoroutinefunction(self):
+            return self._acall(request)
         if not request.path.startswith(API_PREFIX):
             return self.get_response(request)
-        # Coder clients send both `/api/v2/x` and `/api/v2/x/`: routes are declared without.
-        if request.path_info.endswith("/") and request.path_info.count("/") > 3:
-            request.path_info = request.path_info.rstrip("/")
+        self._strip_slash(request)
         try:
             response = self.get_response(request)
         except RequestDataTooBig:
             return JsonResponse(body("Request body too large."), status=413)
-        if response.status_code == 404 and not response.get("Content-Type", "").startswith("application/json"):
+        return self._json_404(request, response)
+
+    async def _acall(self, request):
+        if not request.path.startswith(API_PREFIX):
+            return await self.get_response(request)
+        self._strip_slash(request)
+        try:
+            response = await self.get_response(request)
+        except RequestDataTooBig:
+            return JsonResponse(body("Request body too large."), status=413)
+        return self._json_404(request, response)
+
+    @staticmethod
+    def _strip_slash(request) -> None:
+        # Coder clients send both `/api/v2/x` and `/api/v2/x/`: routes are declared without.
+        if request.path_info.endswith("/") and request.path_info.count("/") > 3:
+            request.path_info = request.path_info.rstrip("/")
+
+    @staticmethod
+    def _json_404(request, response):
+        # Only Django's own HTML "not found" page is replaced; views' own 404 bodies stay.
+        if response.status_code == 404 and response.get("Content-Type", "").startswith("text/html"):
             return JsonResponse(body("Route not found.", request.path), status=404)
         return response
 
