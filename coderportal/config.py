@@ -174,6 +174,11 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_SECRET_KEY", "", "Django secret key; generated into the data dir when empty.", secret=True,
                kind=STRING),
         Option("CODER_LOG_LEVEL", "INFO", "Server log level.", kind=choice("DEBUG", "INFO", "WARNING", "ERROR")),
+        Option("CODER_PROMETHEUS_ENABLE", "false",
+               "Serve prometheus metrics on the address defined by prometheus address.", flag="--prometheus-enable",
+               kind=BOOL),
+        Option("CODER_PROMETHEUS_ADDRESS", "127.0.0.1:2112", "The bind address to serve prometheus metrics.",
+               flag="--prometheus-address", kind=HOST_PORT),
     ]
 }
 

@@ -80,6 +80,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # --- operations: request metrics (first, so they see every response incl. errors) ---
+    "coderportal.metrics.middleware.PrometheusMiddleware",
+    # --- end operations ---
     "django.middleware.security.SecurityMiddleware",
     "coderportal.security.SecurityHeadersMiddleware",
     "coderportal.api.errors.ApiErrorMiddleware",

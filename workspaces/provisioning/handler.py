@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 
+from coderportal.metrics import definitions as metrics
 from templates_app.jobs import backend, handlers
 from templates_app.jobs.handlers import Outcome
 from templates_app.jobs.imports import unpack
@@ -82,8 +83,10 @@ class BuildHandler:
     def finished(self, job) -> None:
         from workspaces.services import restart
 
-        build = WorkspaceBuild.objects.filter(job=job).first()
+        build = WorkspaceBuild.objects.select_related("workspace__template").filter(job=job).first()
         if build is not None:
+            metrics.build_finished(template_name=build.workspace.template.name, transition=build.transition,
+                                   status=job.status)
             restart.on_build_finished(build)
 
     def secrets(self, job) -> list[str]:

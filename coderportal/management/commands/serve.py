@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from coderportal import config
+from coderportal.metrics import exporter as metrics_exporter
 from coderportal.serve import children, options
 from coderportal.serve.supervisor import Supervisor
 
@@ -56,14 +57,30 @@ class Command(BaseCommand):
         if options.serve_option("CODER_SCHEDULER_ENABLE"):
             specs.append(children.scheduler(settings.DATA_DIR, level))
 
+        env = dict(os.environ)
+        env.pop(metrics_exporter.ENV, None)
+        if config.get_bool("CODER_PROMETHEUS_ENABLE"):
+            env[metrics_exporter.ENV] = str(self._start_metrics())
+
         self.stdout.write(f"View the Web UI: {settings.ACCESS_URL}  (listening on {host}:{port}; "
                           f"{daemons} provisioner daemon(s); data in {settings.DATA_DIR})")
         self.stdout.flush()
-        supervisor = Supervisor(specs, env=dict(os.environ), cwd=str(settings.BASE_DIR), grace_seconds=grace,
+        supervisor = Supervisor(specs, env=env, cwd=str(settings.BASE_DIR), grace_seconds=grace,
                                 log=self._log, events_file=settings.DATA_DIR / "server-events.jsonl")
         code = supervisor.run()
         if code:
             sys.exit(code)
+
+    def _start_metrics(self):
+        """Empty the metrics directory and serve /metrics from this process, which outlives every child."""
+        path = metrics_exporter.prepare(settings.DATA_DIR)
+        host, port = config.value("CODER_PROMETHEUS_ADDRESS")
+        try:
+            metrics_exporter.start((host, port), path)
+        except OSError as exc:
+            raise CommandError(f"cannot serve metrics on {host}:{port} (CODER_PROMETHEUS_ADDRESS): {exc}")
+        self._log(f"serving prometheus metrics on http://{host}:{port}/metrics")
+        return path
 
     @staticmethod
     def _default_queue() -> str:
