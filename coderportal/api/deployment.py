@@ -1,4 +1,4 @@
-"""Deployment-level endpoints: health, build info, configuration (secrets redacted)."""
+"""Deployment-level endpoints: health, build info, configuration (secrets redacted), the health report."""
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -27,3 +27,13 @@ class DeploymentConfigView(PortalAPIView):
         rbac.authorize(self.subject, "read", rbac.RbacObject(type="deployment_config"))
         return Response({"config": {o["env"]: o["value"] for o in config.redacted()},
                          "options": config.redacted(), "version": VERSION})
+
+
+class HealthReportView(PortalAPIView):
+    """Coder's `GET /api/v2/debug/health`: owners (and anyone granted debug_info read)."""
+
+    def get(self, request):
+        from coderportal.health import report
+
+        rbac.authorize(self.subject, "read", rbac.RbacObject(type="debug_info"))
+        return Response(report.build())

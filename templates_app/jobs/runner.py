@@ -116,6 +116,8 @@ def run(job_id, worker_name: str = "") -> str | None:
         return None
     handler = handlers.handler_for(job.type)
     metrics.job_started(job)
+    fields = {"job_id": str(job.pk), "job_type": job.type, "provisioner": job.input.get("provisioner", "terraform")}
+    log.info("provisioner job started", extra=fields)
     started, status = time.monotonic(), JobStatus.FAILED
     try:
         with tempfile.TemporaryDirectory(prefix="coderportal-job-") as workdir:
@@ -132,6 +134,7 @@ def run(job_id, worker_name: str = "") -> str | None:
             return status
     finally:
         metrics.job_ended(job, status, time.monotonic() - started)
+        log.info("provisioner job ended", extra={**fields, "status": status})
 
 
 def finish(job, handler, outcome: Outcome) -> str:

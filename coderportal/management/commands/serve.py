@@ -6,6 +6,7 @@ command re-executes itself with the new environment: every process then reads on
 """
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import sys
@@ -20,6 +21,7 @@ from coderportal.metrics import exporter as metrics_exporter
 from coderportal.serve import children, options
 from coderportal.serve.supervisor import Supervisor
 
+log = logging.getLogger("coderportal.serve")
 REEXEC_MARKER = "CODERPORTAL_SERVE_REEXECUTED"
 MIGRATION_LOCK_ID = 0x636F646572  # "coder": serialises migrate across replicas on PostgreSQL
 
@@ -86,9 +88,13 @@ class Command(BaseCommand):
     def _default_queue() -> str:
         return getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
 
-    def _log(self, message: str) -> None:
-        self.stdout.write(f"serve: {message}")
-        self.stdout.flush()
+    @staticmethod
+    def _log(message: str) -> None:
+        """The supervisor's lines go through the configured log sinks like every child's."""
+        if message.startswith("ERROR: "):
+            log.error(message.removeprefix("ERROR: "))
+        else:
+            log.info(message)
 
     def _reexec(self, changed: dict[str, str]) -> None:
         if os.environ.get(REEXEC_MARKER):
