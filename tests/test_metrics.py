@@ -101,3 +101,30 @@ def test_metrics_after_builds_aggregate_every_process_and_survive_a_child_restar
             for process in served.tree()[::-1]:
                 process.kill()
             served.proc.wait()
+
+
+def test_route_labels_are_patterns_never_concrete_paths():
+    from coderportal.metrics.middleware import route_label
+
+    assert route_label("api/v2/workspaces/<uuid:workspace_id>/builds") == "/api/v2/workspaces/{workspace_id}/builds"
+    assert route_label("api/v2/users/<user>") == "/api/v2/users/{user}"
+    assert route_label(None) == "unmatched"
+
+
+@pytest.mark.django_db
+def test_in_process_api_metrics_and_the_autobuild_hook(client_for, owner):
+    """Without serve (no multiprocess directory) the same metrics count in the process itself."""
+    from prometheus_client import REGISTRY
+
+    from coderportal.metrics import definitions
+
+    labels = {"code": "200", "method": "GET", "path": "/api/v2/users/{user}"}
+    before = REGISTRY.get_sample_value("coderd_api_requests_processed_total", labels) or 0
+    assert client_for(owner).get("/api/v2/users/me").status_code == 200
+    assert REGISTRY.get_sample_value("coderd_api_requests_processed_total", labels) == before + 1
+    assert REGISTRY.get_sample_value("coderd_api_concurrent_requests") == 0
+
+    runs = REGISTRY.get_sample_value("coderd_lifecycle_autobuild_execution_duration_seconds_count") or 0
+    with definitions.autobuild_execution():
+        pass
+    assert REGISTRY.get_sample_value("coderd_lifecycle_autobuild_execution_duration_seconds_count") == runs + 1
