@@ -10,6 +10,8 @@ import signal
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from websockets.exceptions import ConnectionClosed
+from websockets.sync.client import connect
 
 from tests.templates_app.archive_helpers import echo_template
 from tests.test_serve import Served, _child, _events, _free_port, _wait, backing_services  # noqa: F401
@@ -52,8 +54,18 @@ def test_metrics_after_builds_aggregate_every_process_and_survive_a_child_restar
         _wait(lambda: client.call("GET", f"/api/v2/workspacebuilds/{first['id']}")["job"]["status"] == "succeeded",
               120, "the first build")
         client.call("GET", f"/api/v2/workspaces/{workspace['id']}")
+        # Follow the finished build's logs over a websocket, as Coder's CLI does; the server closes it.
+        ws_url = f"ws://127.0.0.1:{served.port}/api/v2/workspacebuilds/{first['id']}/logs?follow=true"
+        with connect(ws_url, additional_headers={"Coder-Session-Token": client.http.headers["Coder-Session-Token"]},
+                     open_timeout=30) as ws:
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    ws.recv(timeout=60)
 
         samples = scrape(address)
+        assert value(samples, "coderd_api_websocket_durations_seconds_count",
+                     path="/api/v2/workspacebuilds/{build_id}/logs") == 1
+        assert value(samples, "coderd_api_concurrent_websockets") == 0
         # Counted in the provisioner's pool process, read by the exporter in serve itself.
         assert value(samples, "coderd_workspace_builds_total", template_name="echo", workspace_transition="start",
                      status="succeeded") == 1
