@@ -66,3 +66,30 @@ def test_json_logs_of_every_process_parse_line_by_line_with_context_fields(tmp_p
         assert line["trace_id"] == "ab" * 16 and line["user_id"] == me["id"] and line["job_type"] == "workspace_build"
         assert line["pid"] != mine["pid"]
     assert next(line for line in job_lines if line["msg"] == "provisioner job ended")["status"] == "succeeded"
+
+
+def test_formatters_put_extra_fields_at_the_top_level_and_keep_their_own_fields():
+    import logging
+
+    from coderportal.logs import context
+    from coderportal.logs.formatters import HumanFormatter, JsonFormatter, StackdriverFormatter
+
+    record = logging.LogRecord("aibridge.proxy", logging.WARNING, __file__, 7, "upstream %s slow", ("x",), None)
+    record.model, record.tokens, record.msg_id = "gpt-x", 12, "m1"
+    record.level = "overridden?"  # an extra named like a fixed field does not replace it
+    tokens = context.bind(request_id_value="rid-1", trace="ab" * 16, span="cd" * 8)
+    try:
+        context.ContextFilter().filter(record)
+    finally:
+        context.unbind(tokens)
+    line = json.loads(JsonFormatter().format(record))
+    assert line["level"] == "WARNING" and line["logger"] == "aibridge.proxy" and line["msg"] == "upstream x slow"
+    assert (line["model"], line["tokens"], line["msg_id"]) == ("gpt-x", 12, "m1")
+    assert line["request_id"] == "rid-1" and line["trace_id"] == "ab" * 16 and RFC3339_NS.match(line["ts"])
+    gcp = json.loads(StackdriverFormatter().format(record))
+    assert gcp["severity"] == "WARNING" and gcp["message"] == "upstream x slow" and gcp["model"] == "gpt-x"
+    assert gcp["logging.googleapis.com/trace"] == "ab" * 16 and RFC3339_NS.match(gcp["timestamp"])
+    human = HumanFormatter().format(record)
+    assert "[warn] aibridge.proxy: upstream x slow" in human and "request_id=rid-1" in human and "model=gpt-x" in human
+    # Context does not leak past its request.
+    assert context.request_id.get() == "" and context.trace_id.get() == ""
