@@ -7,6 +7,7 @@ accounts.rbac through `accounts.admin.mixins.RbacAdminMixin`, which every ModelA
 from __future__ import annotations
 
 from django.contrib import admin
+from django.urls import path
 
 
 class PortalAdminSite(admin.AdminSite):
@@ -36,3 +37,22 @@ class PortalAdminSite(admin.AdminSite):
         from accounts.views_login import admin_password_change
 
         return admin_password_change(request, self, extra_context)
+
+    # --- the deployment health report (owners: debug_info read) ---
+    def get_urls(self):
+        return [path("health/", self.admin_view(self.health_view), name="health"), *super().get_urls()]
+
+    def health_view(self, request):
+        from django.core.exceptions import PermissionDenied
+        from django.template.response import TemplateResponse
+
+        from accounts import rbac
+        from coderportal.health import report
+
+        if not rbac.can(rbac.subject_of(request.user), "read", rbac.RbacObject(type="debug_info")):
+            raise PermissionDenied
+        built = report.build()
+        sections = [(name, value) for name, value in built.items() if isinstance(value, dict)]
+        return TemplateResponse(request, "admin/health.html",
+                                {**self.each_context(request), "title": "Health", "report": built,
+                                 "sections": sections})

@@ -13,6 +13,7 @@ django_asgi = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
 from coderportal import logredact  # noqa: E402
+from coderportal.metrics.middleware import WebsocketMetrics  # noqa: E402
 from coderportal.proxy_headers import TrustedProxyMiddleware  # noqa: E402
 from coderportal.routing import websocket_urlpatterns  # noqa: E402
 from coderportal.ws_auth import websocket_auth_stack  # noqa: E402
@@ -21,7 +22,8 @@ from workspaces.appproxy.routing import app_host_websocket_urlpatterns  # noqa: 
 
 portal = ProtocolTypeRouter({
     "http": django_asgi,
-    "websocket": websocket_auth_stack(URLRouter(websocket_urlpatterns)),
+    # Operations: websocket metrics wrap the whole stack (a separate layer; keep it outermost).
+    "websocket": WebsocketMetrics(websocket_auth_stack(URLRouter(websocket_urlpatterns)), websocket_urlpatterns),
 })
 app_hosts = ProtocolTypeRouter({
     "http": django_asgi,  # served by workspaces.appproxy.middleware before any portal middleware

@@ -228,6 +228,19 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_AIBRIDGE_STRUCTURED_LOGGING", "false",
                "Log every AI Bridge record (logger coderd.aibridgedserver) with its fields.",
                flag="--aibridge-structured-logging", kind=BOOL),
+        Option("CODER_LOG_HUMAN", "/dev/stderr",
+               "Output human-readable logs to a given file (/dev/stderr, /dev/stdout or a path; empty: off).",
+               flag="--log-human", kind=STRING),
+        Option("CODER_LOG_JSON", "", "Output JSON logs to a given file (one object per line; empty: off).",
+               flag="--log-json", kind=STRING),
+        Option("CODER_LOG_STACKDRIVER", "", "Output Stackdriver compatible logs to a given file (empty: off).",
+               flag="--log-stackdriver", kind=STRING),
+        Option("CODER_VERBOSE", "false", "Output debug-level logs.", flag="--verbose", kind=BOOL),
+        Option("CODER_PROMETHEUS_ENABLE", "false",
+               "Serve prometheus metrics on the address defined by prometheus address.", flag="--prometheus-enable",
+               kind=BOOL),
+        Option("CODER_PROMETHEUS_ADDRESS", "127.0.0.1:2112", "The bind address to serve prometheus metrics.",
+               flag="--prometheus-address", kind=HOST_PORT),
     ]
 }
 

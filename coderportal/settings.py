@@ -14,6 +14,7 @@ import dj_database_url
 
 from accounts.sso import sso_settings
 from coderportal import config, security
+from coderportal.logs import config as logs_config
 
 # Every option is parsed here, before anything uses one: a bad value stops the process at once
 # with one line naming the variable (manage.py prints it without a traceback).
@@ -83,6 +84,10 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # A subdomain app's host is served here, before any portal middleware (sessions, CSRF).
     "workspaces.appproxy.middleware.SubdomainAppMiddleware",
+    # --- operations: log context and request metrics (first, so they see every response incl. errors) ---
+    "coderportal.logs.middleware.RequestContextMiddleware",
+    "coderportal.metrics.middleware.PrometheusMiddleware",
+    # --- end operations ---
     "django.middleware.security.SecurityMiddleware",
     "coderportal.security.SecurityHeadersMiddleware",
     "coderportal.api.errors.ApiErrorMiddleware",
@@ -182,6 +187,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                                "CODER_AUTOBUILD_POLL_INTERVAL").total_seconds()}},
     "dormant-users": {"task": "lifecycle.dormant_users", "schedule": 15 * 60.0},
     "aibridge-purge": {"task": "aibridge.purge", "schedule": 600.0},
+    "health-beat": {"task": "coderportal.health.beat", "schedule": 30.0},
 }
 
 if REDIS_URL:
@@ -274,15 +280,10 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    # Fields passed as `extra=` (AI Bridge records, ...) are appended as key=value.
-    "formatters": {"plain": {"()": "coderportal.logfmt.KeyValueFormatter",
-                             "format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "filters": {"redact_secrets": {"()": "coderportal.logredact.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_secrets"]}},
-    "root": {"handlers": ["console"], "level": config.value("CODER_LOG_LEVEL")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
-}
+LOGGING_CONFIG = "coderportal.logs.config.configure"
+LOGGING = logs_config.build(human=config.get("CODER_LOG_HUMAN"), json=config.get("CODER_LOG_JSON"),
+                            stackdriver=config.get("CODER_LOG_STACKDRIVER"), verbose=config.get_bool("CODER_VERBOSE"),
+                            level=config.value("CODER_LOG_LEVEL"))
+# Celery workers log through LOGGING too (same sinks and formats as the web processes).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 SILENCED_SYSTEM_CHECKS = ["auth.W004"]  # usernames are unique case-insensitively (constraint)

@@ -25,3 +25,11 @@ def ping(token: str) -> dict:
     path.with_suffix(".tmp").write_text(json.dumps(result))
     path.with_suffix(".tmp").replace(path)  # atomic: readers never see half a file
     return result
+
+
+@shared_task(name="coderportal.health.beat")
+def record_beat() -> None:
+    """Scheduled: tells the health report that the scheduler runs."""
+    from coderportal.health import beat
+
+    beat.record()

@@ -10,6 +10,7 @@ api_v2 = [
     path("buildinfo", deployment.BuildInfoView.as_view()),
     path("deployment/config", deployment.DeploymentConfigView.as_view()),
     path("applications/host", deployment.AppHostView.as_view()),
+    path("debug/health", deployment.HealthReportView.as_view()),
     path("openapi.json", views.OpenApiSchemaView.as_view(), name="openapi-schema"),
     path("", include("accounts.api.urls")),
     path("", include("templates_app.api.urls")),

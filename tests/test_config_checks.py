@@ -63,7 +63,6 @@ def test_every_option_has_a_kind_and_its_default_parses():
     for option in [*config.OPTIONS.values(), *SERVE_OPTIONS]:
         assert option.kind is not None
         option.kind.parse(option.default)  # raises on a bad default
-    assert "CODER_PROMETHEUS_ENABLE" not in config.OPTIONS  # nothing implements it yet
 
 
 def test_typed_accessors_return_typed_values(monkeypatch):

@@ -6,9 +6,11 @@ from celery import shared_task
 
 @shared_task(name="lifecycle.tick", ignore_result=True)
 def lifecycle_tick() -> None:
+    from coderportal.metrics import definitions as metrics
     from workspaces.lifecycle import executor
 
-    executor.run_once()
+    with metrics.autobuild_execution():
+        executor.run_once()
 
 
 @shared_task(name="lifecycle.dormant_users", ignore_result=True)

@@ -1,4 +1,5 @@
-"""Deployment-level endpoints: health, build info, configuration (secrets redacted), app host."""
+"""Deployment-level endpoints: health, build info, configuration (secrets redacted), app host,
+the health report."""
 from __future__ import annotations
 
 from django.http import HttpResponse
@@ -36,3 +37,13 @@ class AppHostView(PortalAPIView):
     def get(self, request):
         wildcard = config.get("CODER_WILDCARD_ACCESS_URL").strip()
         return Response({"host": wildcard.split("://", 1)[-1].rstrip("/")})
+
+
+class HealthReportView(PortalAPIView):
+    """Coder's `GET /api/v2/debug/health`: owners (and anyone granted debug_info read)."""
+
+    def get(self, request):
+        from coderportal.health import report
+
+        rbac.authorize(self.subject, "read", rbac.RbacObject(type="debug_info"))
+        return Response(report.build())

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from coderportal import config
+from coderportal.metrics import definitions as metrics
 from templates_app.jobs import handlers
 from templates_app.jobs.handlers import Outcome
 from templates_app.models import JobStatus, ProvisionerDaemon, ProvisionerJob, ProvisionerJobLog
@@ -114,17 +115,26 @@ def run(job_id, worker_name: str = "") -> str | None:
     if job is None:
         return None
     handler = handlers.handler_for(job.type)
-    with tempfile.TemporaryDirectory(prefix="coderportal-job-") as workdir:
-        heartbeat = Heartbeat(job, handler, workdir)
-        heartbeat.start()
-        try:
-            outcome = handler.run(job, workdir, LogWriter(job.pk, handler.secrets(job)), CancelCheck(job.pk))
-        except Exception as exc:  # an unexpected bug must still end the job and keep its state
-            log.exception("job %s crashed", job.pk)
-            outcome = Outcome(status=handlers.FAILED, error=f"Internal error: {exc.__class__.__name__}: {exc}")
-        finally:
-            heartbeat.stop()
-        return finish(job, handler, outcome)
+    metrics.job_started(job)
+    fields = {"job_id": str(job.pk), "job_type": job.type, "provisioner": job.input.get("provisioner", "terraform")}
+    log.info("provisioner job started", extra=fields)
+    started, status = time.monotonic(), JobStatus.FAILED
+    try:
+        with tempfile.TemporaryDirectory(prefix="coderportal-job-") as workdir:
+            heartbeat = Heartbeat(job, handler, workdir)
+            heartbeat.start()
+            try:
+                outcome = handler.run(job, workdir, LogWriter(job.pk, handler.secrets(job)), CancelCheck(job.pk))
+            except Exception as exc:  # an unexpected bug must still end the job and keep its state
+                log.exception("job %s crashed", job.pk)
+                outcome = Outcome(status=handlers.FAILED, error=f"Internal error: {exc.__class__.__name__}: {exc}")
+            finally:
+                heartbeat.stop()
+            status = finish(job, handler, outcome)
+            return status
+    finally:
+        metrics.job_ended(job, status, time.monotonic() - started)
+        log.info("provisioner job ended", extra={**fields, "status": status})
 
 
 def finish(job, handler, outcome: Outcome) -> str:

@@ -16,6 +16,7 @@ import os
 
 from django.utils import timezone
 
+from coderportal.metrics import definitions as metrics
 from templates_app.jobs import backend, handlers
 from templates_app.jobs.handlers import Outcome
 from templates_app.jobs.imports import unpack
@@ -92,8 +93,10 @@ class BuildHandler:
     def finished(self, job) -> None:
         from workspaces.services import restart
 
-        build = WorkspaceBuild.objects.filter(job=job).first()
+        build = WorkspaceBuild.objects.select_related("workspace__template").filter(job=job).first()
         if build is not None:
+            metrics.build_finished(template_name=build.workspace.template.name, transition=build.transition,
+                                   status=job.status)
             restart.on_build_finished(build)
 
     def secrets(self, job) -> list[str]:

@@ -6,6 +6,7 @@ command re-executes itself with the new environment: every process then reads on
 """
 from __future__ import annotations
 
+import logging
 import os
 import shlex
 import sys
@@ -16,9 +17,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from coderportal import config
+from coderportal.metrics import exporter as metrics_exporter
 from coderportal.serve import children, options
 from coderportal.serve.supervisor import Supervisor
 
+log = logging.getLogger("coderportal.serve")
 REEXEC_MARKER = "CODERPORTAL_SERVE_REEXECUTED"
 MIGRATION_LOCK_ID = 0x636F646572  # "coder": serialises migrate across replicas on PostgreSQL
 
@@ -56,22 +59,42 @@ class Command(BaseCommand):
         if options.serve_option("CODER_SCHEDULER_ENABLE"):
             specs.append(children.scheduler(settings.DATA_DIR, level))
 
+        env = dict(os.environ)
+        env.pop(metrics_exporter.ENV, None)
+        if config.get_bool("CODER_PROMETHEUS_ENABLE"):
+            env[metrics_exporter.ENV] = str(self._start_metrics())
+
         self.stdout.write(f"View the Web UI: {settings.ACCESS_URL}  (listening on {host}:{port}; "
                           f"{daemons} provisioner daemon(s); data in {settings.DATA_DIR})")
         self.stdout.flush()
-        supervisor = Supervisor(specs, env=dict(os.environ), cwd=str(settings.BASE_DIR), grace_seconds=grace,
+        supervisor = Supervisor(specs, env=env, cwd=str(settings.BASE_DIR), grace_seconds=grace,
                                 log=self._log, events_file=settings.DATA_DIR / "server-events.jsonl")
         code = supervisor.run()
         if code:
             sys.exit(code)
 
+    def _start_metrics(self):
+        """Empty the metrics directory and serve /metrics from this process, which outlives every child."""
+        path = metrics_exporter.prepare(settings.DATA_DIR)
+        host, port = config.value("CODER_PROMETHEUS_ADDRESS")
+        try:
+            metrics_exporter.start((host, port), path)
+        except OSError as exc:
+            raise CommandError(f"cannot serve metrics on {host}:{port} (CODER_PROMETHEUS_ADDRESS): {exc}")
+        self._log(f"serving prometheus metrics on http://{host}:{port}/metrics")
+        return path
+
     @staticmethod
     def _default_queue() -> str:
         return getattr(settings, "CELERY_TASK_DEFAULT_QUEUE", "celery")
 
-    def _log(self, message: str) -> None:
-        self.stdout.write(f"serve: {message}")
-        self.stdout.flush()
+    @staticmethod
+    def _log(message: str) -> None:
+        """The supervisor's lines go through the configured log sinks like every child's."""
+        if message.startswith("ERROR: "):
+            log.error(message.removeprefix("ERROR: "))
+        else:
+            log.info(message)
 
     def _reexec(self, changed: dict[str, str]) -> None:
         if os.environ.get(REEXEC_MARKER):
