@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "channels",
     "coderportal",  # management commands (serve, provisionerd, ...) and plumbing tasks
     "accounts",
+    "notifications",
     "templates_app",
     "workspaces",
 ]
@@ -171,6 +172,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_DEFAULT_QUEUE = "scheduler"
 CELERY_BEAT_SCHEDULE: dict = {
     "reap-provisioner-jobs": {"task": "provisioner.reap", "schedule": 15.0},
+    "dispatch-notifications": {"task": "notifications.dispatch",
+                               "schedule": config.get_duration("CODER_NOTIFICATIONS_FETCH_INTERVAL").total_seconds()},
+    "purge-notifications": {"task": "notifications.purge", "schedule": 3600.0},
 }
 
 if REDIS_URL:

@@ -72,6 +72,7 @@ _org_admin_perms += perm("workspace_dormant", "create", "read", "update", "delet
 _member_user_perms = (
     perm("user", "read", "read_personal", "update_personal") + all_of("api_key")
     + perm("notification_preference", "read", "update") + perm("file", "create", "read")
+    + perm("inbox_notification", "read", "update")
 )
 # What every organization member may do with what they own inside that organization.
 _org_member_user_perms = (
