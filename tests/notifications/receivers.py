@@ -62,6 +62,8 @@ class WebhookReceiver:
         self.attempts = 0
         self.accepted: list[dict] = []
         self.hold: threading.Event | None = None
+        self.held = 0
+        self.dropped: set[threading.Event] = set()
         self.lock = threading.Lock()
         receiver = self
 
@@ -73,8 +75,10 @@ class WebhookReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 hold = receiver.hold
                 if hold is not None:
+                    with receiver.lock:
+                        receiver.held += 1
                     hold.wait(timeout=120)
-                    if receiver.hold is hold:  # still holding: drop the request unanswered
+                    if hold in receiver.dropped:  # released by dropping: never answered
                         return
                 with receiver.lock:
                     receiver.attempts += 1
@@ -89,13 +93,23 @@ class WebhookReceiver:
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
+    def hold_requests(self) -> None:
+        """From now on requests wait (the client sees no answer) until `drop_held()`."""
+        self.hold = threading.Event()
+
+    def drop_held(self) -> None:
+        """Requests held so far are dropped unanswered; new requests are answered again."""
+        hold, self.hold = self.hold, None
+        if hold is not None:
+            self.dropped.add(hold)
+            hold.set()
+
     def __enter__(self):
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
-        if self.hold is not None:
-            self.hold.set()
+        self.drop_held()
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=10)
