@@ -10,6 +10,7 @@ api_v2 = [
     path("buildinfo", deployment.BuildInfoView.as_view()),
     path("deployment/config", deployment.DeploymentConfigView.as_view()),
     path("openapi.json", views.OpenApiSchemaView.as_view(), name="openapi-schema"),
+    path("", include("notifications.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("templates_app.api.urls")),
     path("", include("workspaces.agentapi.urls")),

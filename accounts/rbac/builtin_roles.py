@@ -86,7 +86,7 @@ SITE_ROLES: list[dict] = [
     {"name": MEMBER, "display_name": "Member",
      "description": "Every user: manages what they own.",
      "site_permissions": perm("assign_role", "read") + perm("provisioner_daemon", "read")
-     + perm("workspace_proxy", "read"),
+     + perm("workspace_proxy", "read") + perm("notification_template", "read"),
      "user_permissions": _member_user_perms},
     {"name": TEMPLATE_ADMIN, "display_name": "Template Admin",
      "description": "Manages all templates and provisioners; reads all workspaces.",

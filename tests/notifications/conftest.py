@@ -21,3 +21,16 @@ def webhook_receiver(monkeypatch):
 @pytest.fixture
 def fast_retries(monkeypatch):
     monkeypatch.setenv("CODER_NOTIFICATIONS_RETRY_INTERVAL", "0s")
+
+
+@pytest.fixture(autouse=True)
+def _system_templates(db):
+    """Transactional tests flush the tables, data migrations included: put the templates back."""
+    import importlib
+
+    from django.apps import apps
+
+    from notifications.models import NotificationTemplate
+
+    if not NotificationTemplate.objects.exists():
+        importlib.import_module("notifications.migrations.0002_coder_system_templates").load(apps, None)
