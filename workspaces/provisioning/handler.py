@@ -17,7 +17,7 @@ from templates_app.jobs.handlers import Outcome
 from templates_app.jobs.imports import unpack
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.builds import Transition
-from workspaces.provisioning import environment, results
+from workspaces.provisioning import environment, notify, results
 
 STATE_FILE = "terraform.tfstate"
 
@@ -63,6 +63,7 @@ class BuildHandler:
         build.save(update_fields=fields)
         if outcome.status == handlers.SUCCEEDED and build.transition == Transition.DELETE:
             Workspace.objects.filter(pk=build.workspace_id).update(deleted=True)
+        notify.build_finished(build, outcome.status)  # in the job's transaction: sent iff the outcome sticks
         if job.input.get("ephemeral_parameters"):
             # Ephemeral values were for this build only: drop them once it has run.
             job.input = {**job.input, "ephemeral_parameters": {}}
