@@ -12,8 +12,15 @@ from accounts.services import audit
 from accounts.services.audit import Actor
 from accounts.services.errors import ValidationFailed
 from notifications import template_ids as ids
-from notifications.models import Method, NotificationPreference, NotificationSettings, NotificationTemplate
-from notifications.services.enqueue import default_method, enqueue
+from notifications.models import (
+    MessageStatus,
+    Method,
+    NotificationMessage,
+    NotificationPreference,
+    NotificationSettings,
+    NotificationTemplate,
+)
+from notifications.services.enqueue import default_method, enqueue, kick_dispatcher
 
 DEPLOYMENT = rbac.RbacObject(type="deployment_config")
 SETTABLE_METHODS = ("", Method.SMTP, Method.WEBHOOK)
@@ -63,6 +70,39 @@ def set_template_method(template_id, method: str, *, actor: Actor) -> tuple[Noti
         audit.record(actor, "write", "notification_template", resource_id=template.id, target=template.name,
                      changes=audit.diff({"method": old}, {"method": method}))
     return template, True
+
+
+def set_template_webhook_format(template_id, fmt: str, *, actor: Actor) -> NotificationTemplate:
+    """Beyond Coder: a template may send Slack or Teams bodies while others send Coder's."""
+    template = system_templates(actor=actor).filter(pk=template_id).first()
+    if template is None:
+        raise rbac.NotFound("Notification template not found.")
+    rbac.authorize(actor.subject, "update", template)
+    if fmt not in ("", "coder", "slack", "teams"):
+        raise ValidationFailed("Invalid webhook format.", {"webhook_format": "Use '', coder, slack or teams."})
+    if template.webhook_format != fmt:
+        with transaction.atomic():
+            old = template.webhook_format
+            template.webhook_format = fmt
+            template.save(update_fields=["webhook_format"])
+            audit.record(actor, "write", "notification_template", resource_id=template.id, target=template.name,
+                         changes=audit.diff({"webhook_format": old}, {"webhook_format": fmt}))
+    return template
+
+
+def resend(messages, *, actor: Actor) -> int:
+    """Queue messages again from a clean slate (the admin's resend action); returns how many."""
+    count = 0
+    with transaction.atomic():
+        for message in messages:
+            rbac.authorize(actor.subject, "update", message)
+            NotificationMessage.objects.filter(pk=message.pk).update(
+                status=MessageStatus.PENDING, attempt_count=0, next_retry_after=None, lease_token=None,
+                leased_until=None, last_error="")
+            count += 1
+    if count:
+        transaction.on_commit(kick_dispatcher)
+    return count
 
 
 def preferences(user, *, actor: Actor):
