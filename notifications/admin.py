@@ -16,8 +16,7 @@ class NotificationMessageAdmin(RbacAdminMixin, ReadOnlyAdminMixin, admin.ModelAd
     search_fields = ("id", "user__username", "template__name")
     list_select_related = ("template", "user")
     fields = ("id", "template", "user", "method", "status", "attempt_count", "last_error", "payload", "targets",
-              "created_by", "created_at", "updated_at", "leased_until", "next_retry_after", "sent_at",
-              "queued_seconds")
+              "created_by", "created_at", "updated_at", "leased_until", "next_retry_after", "sent_at")
     readonly_fields = fields
     actions = ["resend"]
 

@@ -67,7 +67,6 @@ class NotificationMessage(models.Model):
     lease_token = models.UUIDField(null=True, blank=True)
     leased_until = models.DateTimeField(null=True, blank=True)
     next_retry_after = models.DateTimeField(null=True, blank=True)
-    queued_seconds = models.FloatField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     # sha256(template, user, method, payload, targets, UTC day): the same event twice a day is one message.
     dedupe_hash = models.CharField(max_length=64, unique=True)

@@ -67,7 +67,6 @@ class Migration(migrations.Migration):
                 ('lease_token', models.UUIDField(blank=True, null=True)),
                 ('leased_until', models.DateTimeField(blank=True, null=True)),
                 ('next_retry_after', models.DateTimeField(blank=True, null=True)),
-                ('queued_seconds', models.FloatField(blank=True, null=True)),
                 ('sent_at', models.DateTimeField(blank=True, null=True)),
                 ('dedupe_hash', models.CharField(max_length=64, unique=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
