@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import string
+import threading
 from dataclasses import dataclass
 
 import markdown as md
@@ -12,6 +13,15 @@ import markdown as md
 from coderportal import config
 
 _TAGS = re.compile(r"<[^>]+>")
+_local = threading.local()
+
+
+def _markdown(text: str) -> str:
+    """Markdown to HTML with one converter per thread: building a converter costs more than using it."""
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = _local.converter = md.Markdown()
+    return converter.reset().convert(text)
 
 
 @dataclass(frozen=True)
@@ -30,7 +40,7 @@ def _fill(text: str, values: dict) -> str:
 
 def _plain(markdown_text: str) -> str:
     """Markdown to readable plain text: the HTML rendering with tags dropped."""
-    return html.unescape(_TAGS.sub("", md.markdown(markdown_text))).strip()
+    return html.unescape(_TAGS.sub("", _markdown(markdown_text))).strip()
 
 
 def render(template, payload: dict) -> Rendered:
@@ -43,4 +53,4 @@ def render(template, payload: dict) -> Rendered:
     body_md = _fill(template.body_template, values)
     actions = [{"label": _fill(a["label"], values), "url": _fill(a["url"], values)} for a in template.actions]
     return Rendered(title=_plain(title_md), title_markdown=title_md, body_markdown=body_md,
-                    body_text=_plain(body_md), body_html=md.markdown(body_md), actions=actions)
+                    body_text=_plain(body_md), body_html=_markdown(body_md), actions=actions)
