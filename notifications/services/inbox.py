@@ -10,6 +10,7 @@ from accounts.services.errors import ValidationFailed
 from notifications.models import InboxNotification
 
 MAX_FILTER_VALUES = 50
+MAX_TARGET_SCAN = 5000  # rows examined per page when filtering by targets (bounded work per request)
 
 
 def inbox_json(item: InboxNotification) -> dict:
@@ -57,7 +58,8 @@ def list_inbox(*, actor: Actor, targets=(), templates=(), read_status: str = "al
     wanted = _uuids(list(targets), "targets") if targets else []
     items = []
     # Targets are a JSON list: filtered in Python over a bounded scan so every database behaves alike.
-    for item in qs.order_by("-created_at", "-id").iterator(chunk_size=200):
+    scanned = qs.order_by("-created_at", "-id")[:MAX_TARGET_SCAN] if wanted else qs.order_by("-created_at", "-id")
+    for item in scanned.iterator(chunk_size=200):
         if all(t in item.targets for t in wanted):
             items.append(item)
             if len(items) >= limit:
