@@ -118,3 +118,21 @@ def test_inbox_bad_filters_are_400(member, client_for, query):
 
 def test_unauthenticated_is_401(api_client):
     assert api_client.get("/api/v2/notifications/inbox").status_code == 401
+
+
+def test_inbox_page_costs_the_same_queries_whatever_its_size(member, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(member)
+
+    def queries() -> int:
+        client.get("/api/v2/notifications/inbox")  # warm the token/session caches alike
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get("/api/v2/notifications/inbox").status_code == 200
+        return len(ctx.captured_queries)
+
+    _inbox_for(member, 2)
+    small = queries()
+    _inbox_for(member, 30)
+    assert queries() == small
