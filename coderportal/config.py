@@ -34,6 +34,7 @@ from coderportal.config_types import (
     STRING,
     Kind,
     choice,
+    optional_host_port,
     url,
 )
 
@@ -190,6 +191,47 @@ OPTIONS: dict[str, Option] = {
         Option("CODER_OAUTH2_GITHUB_ALLOW_EVERYONE", "false", "Allow any GitHub user to log in.", kind=BOOL),
         Option("CODER_SECRET_KEY", "", "Django secret key; generated into the data dir when empty.", secret=True,
                kind=STRING),
+        # --- Notifications (Coder's names and defaults) ---
+        Option("CODER_NOTIFICATIONS_METHOD", "smtp", "Which delivery method to use (available options: 'smtp', "
+               "'webhook'); the inbox is always used in addition.", flag="--notifications-method",
+               kind=choice("SMTP", "WEBHOOK")),
+        Option("CODER_NOTIFICATIONS_DISPATCH_TIMEOUT", "1m", "How long to wait while a notification is being sent "
+               "before giving up.", kind=DURATION),
+        Option("CODER_NOTIFICATIONS_MAX_SEND_ATTEMPTS", "5", "The upper limit of attempts to send a notification.",
+               kind=INT),
+        Option("CODER_NOTIFICATIONS_RETRY_INTERVAL", "5m", "The minimum time between retries of a failed "
+               "notification.", kind=DURATION),
+        Option("CODER_NOTIFICATIONS_LEASE_PERIOD", "2m", "How long a dispatcher holds a lease on a batch of "
+               "messages; an expired lease (a crashed worker) lets another dispatcher send them.", kind=DURATION),
+        Option("CODER_NOTIFICATIONS_LEASE_COUNT", "20", "How many notifications a dispatcher leases per batch.",
+               kind=INT),
+        Option("CODER_NOTIFICATIONS_FETCH_INTERVAL", "15s", "How often the scheduler looks for pending "
+               "notifications (enqueueing also wakes a dispatcher at once).", kind=DURATION),
+        Option("CODER_NOTIFICATIONS_WEBHOOK_ENDPOINT", "", "The endpoint to which to send webhooks.",
+               flag="--notifications-webhook-endpoint", kind=HTTP_URL),
+        Option("CODER_NOTIFICATIONS_WEBHOOK_FORMAT", "coder", "Body format of webhook notifications: coder "
+               "(Coder's JSON), slack (Slack incoming webhook) or teams (Microsoft Teams workflow / Adaptive "
+               "Card); a template may override it.", kind=choice("CODER", "SLACK", "TEAMS")),
+        Option("CODER_EMAIL_FROM", "", "The sender's address to use.", flag="--email-from", kind=STRING),
+        Option("CODER_EMAIL_SMARTHOST", "", "The intermediary SMTP host through which emails are sent "
+               "(host:port).", flag="--email-smarthost", kind=optional_host_port()),
+        Option("CODER_EMAIL_HELLO", "localhost", "The hostname identifying the SMTP server.", kind=STRING),
+        Option("CODER_EMAIL_FORCE_TLS", "false", "Force a TLS connection to the configured SMTP smarthost "
+               "(port 465 always uses TLS).", kind=BOOL),
+        Option("CODER_EMAIL_AUTH_IDENTITY", "", "Identity to use with PLAIN authentication.", kind=STRING),
+        Option("CODER_EMAIL_AUTH_USERNAME", "", "Username to use with PLAIN/LOGIN authentication.", kind=STRING),
+        Option("CODER_EMAIL_AUTH_PASSWORD", "", "Password to use with PLAIN/LOGIN authentication.", secret=True,
+               kind=STRING),
+        Option("CODER_EMAIL_AUTH_PASSWORD_FILE", "", "File from which to load the SMTP password.",
+               kind=OPTIONAL_PATH),
+        Option("CODER_EMAIL_TLS_STARTTLS", "false", "Enable STARTTLS to upgrade insecure SMTP connections.",
+               kind=BOOL),
+        Option("CODER_EMAIL_TLS_SKIPVERIFY", "false", "Skip verification of the SMTP server's certificate "
+               "(insecure).", kind=BOOL),
+        Option("CODER_EMAIL_TLS_CERTFILE", "", "Certificate file for mutual TLS with the SMTP server.",
+               kind=OPTIONAL_PATH),
+        Option("CODER_EMAIL_TLS_CERTKEYFILE", "", "Certificate key file for mutual TLS with the SMTP server.",
+               kind=OPTIONAL_PATH),
         Option("CODER_LOG_LEVEL", "INFO", "Server log level.", kind=choice("DEBUG", "INFO", "WARNING", "ERROR")),
         Option("CODER_AUTOBUILD_POLL_INTERVAL", "1m",
                "How often the lifecycle executor looks for workspaces to autostart, autostop, mark dormant "

@@ -123,6 +123,15 @@ def url(*schemes: str) -> Kind:
     return Kind("url", f"a URL ({shown})", parse)
 
 
+def optional_host_port() -> Kind:
+    """host:port, or empty for "not set" (e.g. an SMTP smarthost)."""
+
+    def parse(text: str) -> tuple[str, int] | None:
+        return _host_port(text) if text.strip() else None
+
+    return Kind("host:port", "host:port (empty: not set), e.g. smtp.example.com:587", parse)
+
+
 def choice(*values: str) -> Kind:
     def parse(text: str) -> str:
         if text.strip().upper() not in values:

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "channels",
     "coderportal",  # management commands (serve, provisionerd, ...) and plumbing tasks
     "accounts",
+    "notifications",
     "templates_app",
     "workspaces",
     "aibridge",
@@ -114,6 +115,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.inbox",  # the unread count in the admin header
             ],
         },
     },
@@ -188,6 +190,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     "dormant-users": {"task": "lifecycle.dormant_users", "schedule": 15 * 60.0},
     "aibridge-purge": {"task": "aibridge.purge", "schedule": 600.0},
     "health-beat": {"task": "coderportal.health.beat", "schedule": 30.0},
+    "dispatch-notifications": {"task": "notifications.dispatch",
+                               "schedule": config.get_duration("CODER_NOTIFICATIONS_FETCH_INTERVAL").total_seconds()},
+    "purge-notifications": {"task": "notifications.purge", "schedule": 3600.0},
 }
 
 if REDIS_URL:

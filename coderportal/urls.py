@@ -12,6 +12,7 @@ api_v2 = [
     path("applications/host", deployment.AppHostView.as_view()),
     path("debug/health", deployment.HealthReportView.as_view()),
     path("openapi.json", views.OpenApiSchemaView.as_view(), name="openapi-schema"),
+    path("", include("notifications.api.urls")),
     path("", include("accounts.api.urls")),
     path("", include("templates_app.api.urls")),
     path("", include("workspaces.agentapi.urls")),

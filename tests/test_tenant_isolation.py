@@ -33,7 +33,8 @@ PUBLIC = {"buildinfo", "users/first", "users/login", "users/authmethods", "opena
 PUBLIC_PREFIXES = ("users/oauth2/", "users/oidc/")
 # Routes about the requester rather than a target object (the agent routes answer to the
 # agent's own token only): skipped in the B passes, still checked for anonymous 401.
-ABOUT_REQUESTER_PREFIXES = ("workspaceagents/me/",)
+# Notification templates are deployment-wide (no organization): not B's, so skipped too.
+ABOUT_REQUESTER_PREFIXES = ("workspaceagents/me/", "notifications/templates/")
 # Routes that authenticate the way the LLM providers' APIs do, not with Coder's 401 (the AI
 # Bridge gateway: 400 without a key, 403 for a bad one; tests/aibridge checks them).
 OWN_AUTH_ROUTES = {"aibridge/<path:rest>"}
@@ -110,8 +111,23 @@ def _workspace_objects(world: World, outsider) -> None:
     world.markers |= {str(workspace.id), workspace.name, str(build.id), str(agent.id), str(job.id)}
 
 
+def _notification_objects(world: World, outsider) -> None:
+    try:
+        from notifications import template_ids
+        from notifications.models import InboxNotification, NotificationTemplate
+    except ImportError:
+        return
+    template = NotificationTemplate.objects.filter(pk=template_ids.TEST_NOTIFICATION).first() or \
+        NotificationTemplate.objects.create(id=template_ids.TEST_NOTIFICATION, name="test", title_template="t",
+                                            body_template="b")
+    item = InboxNotification.objects.create(user=outsider, template=template, title="b-secret-inbox-title",
+                                            content="b-secret-inbox-content")
+    world.objects.update({"item_id": str(item.id), "template_id": str(template.id)})
+    world.markers |= {str(item.id), item.title, item.content}
+
+
 # Each builder creates B's objects for one app and registers the path parameters they fill.
-BUILDERS = [_accounts_objects, _template_objects, _workspace_objects]
+BUILDERS = [_accounts_objects, _template_objects, _workspace_objects, _notification_objects]
 
 
 @pytest.fixture

@@ -56,7 +56,8 @@ class WorkerHandle:
 
 
 def start_worker(tmp_path: Path, *, tags: dict | None = None, extra_env: dict | None = None,
-                 timeout: float = 90) -> WorkerHandle:
+                 timeout: float = 90, queues_: list[str] | None = None) -> WorkerHandle:
+    """`queues_`: consume these queues instead of the provisioner queues of `tags`."""
     from templates_app.jobs import queues
     from templates_app.models import ProvisionerDaemon
 
@@ -66,7 +67,7 @@ def start_worker(tmp_path: Path, *, tags: dict | None = None, extra_env: dict | 
            "CODER_PROVISIONER_HEARTBEAT_SECONDS": "1", **(extra_env or {})}
     log_path = tmp_path / f"{name}.log"
     argv = [sys.executable, "-m", "celery", "-A", "coderportal", "worker", "-n", name,
-            "-Q", ",".join(queues.queues_for_daemon(tags)), "--pool", "prefork", "--concurrency", "1",
+            "-Q", ",".join(queues_ or queues.queues_for_daemon(tags)), "--pool", "prefork", "--concurrency", "1",
             "--loglevel", "INFO", "--without-mingle", "--without-gossip", "--without-heartbeat"]
     with open(log_path, "wb") as log_file:
         process = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,

@@ -73,6 +73,7 @@ _member_user_perms = (
     perm("user", "read", "read_personal", "update_personal") + all_of("api_key")
     + perm("notification_preference", "read", "update") + perm("file", "create", "read")
     + perm("aibridge_interception", "create", "read", "update")  # their own AI Bridge interceptions
+    + perm("inbox_notification", "read", "update")
 )
 # What every organization member may do with what they own inside that organization.
 _org_member_user_perms = (
@@ -86,7 +87,7 @@ SITE_ROLES: list[dict] = [
     {"name": MEMBER, "display_name": "Member",
      "description": "Every user: manages what they own.",
      "site_permissions": perm("assign_role", "read") + perm("provisioner_daemon", "read")
-     + perm("workspace_proxy", "read"),
+     + perm("workspace_proxy", "read") + perm("notification_template", "read"),
      "user_permissions": _member_user_perms},
     {"name": TEMPLATE_ADMIN, "display_name": "Template Admin",
      "description": "Manages all templates and provisioners; reads all workspaces.",

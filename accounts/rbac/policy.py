@@ -52,6 +52,9 @@ RESOURCES: dict[str, tuple[str, ...]] = {
     "assign_role": ("assign", "unassign", "read", "create", "update", "delete"),
     "assign_org_role": ("assign", "unassign", "read", "create", "update", "delete"),
     "notification_preference": ("read", "update"),
+    "notification_message": _CRUD,
+    "notification_template": ("read", "update"),
+    "inbox_notification": ("create", "read", "update"),
     "idpsync_settings": ("read", "update"),
     "aibridge_interception": ("read", "create", "update"),
 }

@@ -19,7 +19,7 @@ from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 
-from accounts import rbac
+from accounts import rbac, signals
 from accounts.models import APIKey, Group, Organization, OrganizationMember, Role, User
 from accounts.models.users import LoginType, UserStatus
 from accounts.rbac import builtin_roles
@@ -106,6 +106,7 @@ def create_user(*, actor: Actor, username: str, email: str, password: str | None
         audit.record(actor, "create", "user", resource_id=user.id, target=user.username,
                      changes=audit.diff({}, {**audit.snapshot(user, USER_AUDIT_FIELDS),
                                              **({"password": "set"} if password else {})}))
+        signals.user_created.send(sender=User, user=user, actor=actor)
     return user
 
 
@@ -312,6 +313,10 @@ def set_status(user: User, status: str, *, actor: Actor) -> User:
         user.save(update_fields=["status", "updated_at"])
         audit.record(actor, "write", "user", resource_id=user.id, target=user.username,
                      changes=audit.diff({"status": old}, {"status": status}))
+        if status == UserStatus.SUSPENDED:
+            signals.user_suspended.send(sender=User, user=user, actor=actor)
+        elif old == UserStatus.SUSPENDED:
+            signals.user_activated.send(sender=User, user=user, actor=actor)
     return user
 
 
@@ -330,6 +335,7 @@ def delete_user(user: User, *, actor: Actor) -> None:
         user.save(update_fields=["deleted", "updated_at"])
         audit.record(actor, "delete", "user", resource_id=user.id, target=user.username,
                      changes=audit.diff({"deleted": False}, {"deleted": True}))
+        signals.user_deleted.send(sender=User, user=user, actor=actor)
 
 
 def change_password(user: User, *, actor: Actor, password: str, old_password: str = "",

@@ -18,10 +18,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts import rbac
-from accounts.models import Group, Organization
+from accounts.models import Group, Organization, User
 from accounts.services import audit
 from accounts.services.audit import Actor
 from accounts.services.errors import Conflict, ValidationFailed
+from notifications import events
+from notifications.services import recipients_template_admins
 from templates_app.models import JobStatus, Template, TemplateVersion
 from templates_app.services import acl, template_fields
 from templates_app.services.template_fields import AUDITED_FIELDS, WEEKDAYS
@@ -197,9 +199,19 @@ def update_template(template: Template, *, actor: Actor, disable_everyone_group_
             audit.record(actor, "write", "template", resource_id=template.id, target=template.name,
                          organization=template.organization, additional=additional,
                          changes=audit.diff(before, audit.snapshot(template, AUDITED_FIELDS)))
+            if changed.get("deprecation_message"):
+                _notify_deprecated(template, actor)
     except IntegrityError:
         raise Conflict("Template with that name already exists.", validations={"name": NAME_TAKEN}) from None
     return template, True
+
+
+def _notify_deprecated(template: Template, actor: Actor) -> None:
+    """Coder tells the template's admins and everyone with a workspace of it."""
+    users = {u.pk: u for u in recipients_template_admins(template.organization_id)}
+    users.update({u.pk: u for u in User.objects.filter(workspaces__template=template, workspaces__deleted=False,
+                                                       deleted=False).distinct()})
+    events.template_deprecated(template, actor=actor, message=template.deprecation_message, users=users.values())
 
 
 # --- delete ---------------------------------------------------------------------------------
@@ -218,3 +230,4 @@ def delete_template(template: Template, *, actor: Actor) -> None:
         template.save(update_fields=["deleted", "updated_at"])
         audit.record(actor, "delete", "template", resource_id=template.id, target=template.name,
                      organization=template.organization, changes=audit.diff({"deleted": False}, {"deleted": True}))
+        events.template_deleted(template, actor=actor)

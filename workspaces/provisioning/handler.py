@@ -24,7 +24,7 @@ from workspaces.lifecycle import changes
 from workspaces.lifecycle import deadlines as lifecycle_deadlines
 from workspaces.models import Workspace, WorkspaceBuild
 from workspaces.models.builds import Transition
-from workspaces.provisioning import environment, results
+from workspaces.provisioning import environment, notify, results
 from workspaces.services import quotas
 
 STATE_FILE = "terraform.tfstate"
@@ -74,6 +74,7 @@ class BuildHandler:
         lifecycle_deadlines.on_build_completed(build, succeeded=outcome.status == handlers.SUCCEEDED,
                                                now=timezone.now())
         changes.publish_on_commit(build.workspace_id)
+        notify.build_finished(build, outcome.status)  # in the job's transaction: sent iff the outcome sticks
         if job.input.get("ephemeral_parameters"):
             # Ephemeral values were for this build only: drop them once it has run.
             job.input = {**job.input, "ephemeral_parameters": {}}

@@ -12,6 +12,7 @@ from accounts import rbac
 from accounts.services import audit
 from accounts.services.audit import Actor
 from accounts.services.errors import Conflict, ValidationFailed
+from notifications import events
 from templates_app.models import JobType, TemplateVersion
 from templates_app.services import jobs
 from workspaces.lifecycle import changes
@@ -66,9 +67,20 @@ def create_build(workspace: Workspace, *, actor: Actor, transition: str, version
                          additional={"workspace_name": locked.name, "build_number": build.build_number,
                                      "build_reason": reason, "workspace_owner": str(locked.owner_id),
                                      "transition": transition, "template_version": version.name})
+            _notify_manual_update(locked, latest, build, actor)
     except IntegrityError:
         raise BuildConflict() from None
     return build
+
+
+def _notify_manual_update(workspace: Workspace, latest, build: WorkspaceBuild, actor: Actor) -> None:
+    """Coder tells the owner when someone else moved their workspace to another template version."""
+    if (build.reason == BuildReason.INITIATOR and latest is not None and build.transition == Transition.START
+            and latest.template_version_id != build.template_version_id and actor.user is not None
+            and actor.user.pk != workspace.owner_id):
+        events.workspace_manually_updated(workspace, initiator=actor.user.username,
+                                          template_name=workspace.template.name,
+                                          version_name=build.template_version.name)
 
 
 def _version_for(workspace: Workspace, latest: WorkspaceBuild | None, transition: str, template_version_id,
