@@ -17,7 +17,14 @@ PRIVATE = 0o600
 def make_private(path: str) -> None:
     if not path or path == ":memory:" or path.startswith("file:"):
         return
-    os.close(os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), PRIVATE))
+    # Never open (and so close) a descriptor of an existing database file: closing any
+    # descriptor of a file drops every POSIX lock this process holds on it, including the
+    # locks of SQLite connections in other threads (a torn transaction, "disk I/O error").
+    # Only a file that does not exist yet is created here, exclusively; others are chmod-ed.
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), PRIVATE))
+    except FileExistsError:
+        pass
     for name in (path, f"{path}-wal", f"{path}-shm", f"{path}-journal"):
         try:
             if os.stat(name).st_mode & 0o777 != PRIVATE:
