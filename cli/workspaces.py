@@ -3,6 +3,7 @@ build follows its log live (stages and Terraform lines) and ends with the outcom
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -47,14 +48,32 @@ def _parameter_values(args, client, version_id: str, existing: dict | None = Non
     if unknown:
         raise CLIError(f"parameter {unknown[0]!r} is not defined by the template")
     values = []
+    interactive = sys.stdin.isatty() and not getattr(args, "yes", False)
     for p in params:
         if p["name"] in given:
             values.append({"name": p["name"], "value": given[p["name"]]})
         elif existing is not None and p["name"] in existing:
             continue  # keep the value of the last build
-        elif p.get("required") and not (getattr(args, "yes", False) and p.get("default_value")):
+        elif interactive or (p.get("required") and not p.get("default_value")):
             values.append({"name": p["name"], "value": _prompt(p)})
     return values
+
+
+def _invalid(p: dict, answer: str) -> str:
+    """Why `answer` does not fit the parameter ('' when it does), as the portal would say."""
+    if p.get("type") == "number":
+        try:
+            number = float(answer)
+        except ValueError:
+            return "Enter a number."
+        low, high = p.get("validation_min"), p.get("validation_max")
+        if (low is not None and number < low) or (high is not None and number > high):
+            return f"Must be between {low} and {high}."
+    if p.get("type") == "bool" and answer not in ("true", "false"):
+        return "Enter true or false."
+    if p.get("validation_regex") and not re.fullmatch(p["validation_regex"], answer):
+        return p.get("validation_error") or f"Must match {p['validation_regex']}."
+    return ""
 
 
 def _prompt(p: dict) -> str:
@@ -78,8 +97,10 @@ def _prompt(p: dict) -> str:
                 return match[0]
             print("Pick one of the options above.")
             continue
-        if answer:
+        problem = _invalid(p, answer) if answer else "A value is required."
+        if not problem:
             return answer
+        print(problem)
 
 
 def create(args) -> int:
