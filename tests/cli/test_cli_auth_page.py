@@ -32,3 +32,18 @@ def test_signed_in_user_gets_a_working_token(member):
     api.credentials(HTTP_CODER_SESSION_TOKEN=token)
     assert api.get("/api/v2/users/me").json()["username"] == member.username
     assert AuditLog.objects.filter(resource_type="api_key", action="create").exists()
+
+
+def test_example_archive_endpoint(client_for, owner, org):
+    """Readable by whoever may list the examples (GET /templates/examples), like that list."""
+    import io
+    import tarfile
+
+    api = client_for(owner)
+    answer = api.get("/api/v2/templates/examples/local/archive")
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/x-tar"
+    with tarfile.open(fileobj=io.BytesIO(answer.content)) as tar:
+        assert "main.tf" in tar.getnames()
+    missing = api.get("/api/v2/templates/examples/nope/archive")
+    assert missing.status_code == 404 and missing.json()["message"]
+    assert APIClient().get("/api/v2/templates/examples/local/archive").status_code == 401
