@@ -1,14 +1,29 @@
 """`coderportal` command line: global flags (Coder's `--url`, `--token`, `--global-config`),
 the command tree (each group registers itself from its module) and one place that turns
-failures into one `error: ...` line and a non-zero exit status."""
+failures into one `error: ...` line and a non-zero exit status.
+
+Start-up time matters (scripts call the CLI in loops): only the module of the command being
+run is imported and registered; `--help`, no command or an unknown one build the whole tree."""
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from . import admin, auth, schedule, ssh, templates, workspaces
 from .client import APIError
 from .config import CLIError
+
+# module -> its top-level command names (aliases included), in `--help` order.
+MODULES = {
+    "auth": ("login", "logout", "whoami", "version"),
+    "templates": ("templates", "template"),
+    "workspaces": ("create", "list", "ls", "show", "start", "stop", "restart", "update", "delete", "rm", "logs"),
+    "schedule": ("schedule",),
+    "ssh": ("ssh", "config-ssh", "port-forward"),
+    "admin": ("tokens", "token", "users", "user", "organizations", "organization", "org", "orgs", "groups",
+              "group", "provisioner", "provisioners"),
+}
+_GLOBAL_WITH_VALUE = ("--url", "--token", "--global-config")
 
 VERSION = "2.0.0"
 
@@ -48,15 +63,28 @@ def _usage(parser) -> int:
     return 2
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _modules_for(argv: list[str]) -> list[str]:
+    """The modules to register for `argv`: the one owning its command, else all of them."""
+    skip = False
+    for word in argv:
+        if skip:
+            skip = False
+        elif word in _GLOBAL_WITH_VALUE:
+            skip = True
+        elif not word.startswith("-"):
+            return [m for m, names in MODULES.items() if word in names] or list(MODULES)
+    return list(MODULES)
+
+
+def build_parser(argv: list[str] | None = None) -> argparse.ArgumentParser:
     common = _common()
     parser = argparse.ArgumentParser(prog="coderportal", parents=[common],
                                      description="coderportal: workspaces, templates and SSH from the command "
                                                  "line (Coder's command names and flags).")
     parser.set_defaults(func=lambda args: _usage(parser))
     tree = Tree(parser.add_subparsers(dest="command", metavar="<command>"), common)
-    for module in (auth, templates, workspaces, schedule, ssh, admin):
-        module.register(tree)
+    for name in list(MODULES) if argv is None else _modules_for(argv):
+        importlib.import_module(f".{name}", __package__).register(tree)
     p = tree.command("completion", completion, "Print a shell completion script (bash, zsh or fish).")
     p.add_argument("--shell", "-s", choices=["bash", "zsh", "fish"], default="bash")
     return parser
@@ -76,7 +104,8 @@ def completion(args) -> int:
 
 
 def main(argv=None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     try:
         return args.func(args) or 0

@@ -79,7 +79,13 @@ def provisioner_home(tmp_path, monkeypatch):
 def test_the_interpreter_is_clean(served_cli):
     done = subprocess.run([*CLEAN_PYTHON, "-c", "import paramiko"], capture_output=True, text=True)
     assert done.returncode != 0
-    assert served_cli("--help").stdout.count("\n") > 10
+    listed = served_cli("--help").stdout
+    for command in ("login", "logout", "whoami", "version", "templates", "create", "list", "show", "start", "stop",
+                    "restart", "update", "delete", "logs", "schedule", "ssh", "config-ssh", "port-forward", "tokens",
+                    "users", "organizations", "groups", "provisioner", "completion"):
+        assert f"\n    {command} " in listed or f"\n    {command}\n" in listed, command
+    for group in (["templates", "push"], ["templates", "versions", "list"], ["schedule", "extend"], ["tokens", "list"]):
+        assert served_cli(*group, "--help").stdout.startswith(f"usage: coderportal {' '.join(group)}")
 
 
 def test_cli_end_to_end(portal, served_cli, provisioner_home, owner, org, tmp_path):

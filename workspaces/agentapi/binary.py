@@ -8,7 +8,9 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import os
+import py_compile
 import shutil
+import sys
 import tempfile
 import threading
 import zipapp
@@ -43,12 +45,15 @@ def _sources(package: str) -> list[tuple[str, Path]]:
     return files
 
 
+PYC_VERSION = sys.version_info[:2]
+
+
 def _main(module: str) -> str:
     return f"import sys\nfrom {module} import main\nsys.exit(main())\n"
 
 
 def _digest(files, main: str) -> str:
-    h = hashlib.sha256(main.encode())
+    h = hashlib.sha256(main.encode() + repr(PYC_VERSION).encode())
     for arcname, path in files:
         h.update(arcname.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
@@ -71,6 +76,10 @@ def program_zipapp(program: str) -> Path:
                 dest = root / arcname
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)
+                # Byte code beside the source (zipimport's layout) saves compiling every module
+                # at each start on this Python version; other versions ignore it (magic number).
+                py_compile.compile(str(dest), cfile=str(dest.with_suffix(".pyc")), doraise=True,
+                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
             (root / "__main__.py").write_text(main)
             partial = Path(staging) / f"{program}.pyz"
             zipapp.create_archive(root, partial, interpreter="/usr/bin/env python3", compressed=True)
