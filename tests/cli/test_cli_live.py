@@ -162,6 +162,7 @@ def test_cli_end_to_end(portal, served_cli, provisioner_home, owner, org, tmp_pa
         assert "has been started" in cli("start", "dev").stdout
         logs = cli("logs", "dev").stdout
         assert "==> " in logs
+        assert cli("logs", "dev", "--follow").stdout.count("==> ⧗") >= 1  # an ended build: the stream completes
     finally:
         done = cli("delete", "dev", "-y", check=False)
     assert done.returncode == 0 and "has been deleted" in done.stdout, done.stderr
