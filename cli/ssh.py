@@ -50,17 +50,16 @@ CLOSE_REASONS = {4401: "the portal did not accept your session token (run `coder
 
 
 def ws_connect(client: Client, path: str):
-    """A websocket to the portal. No Origin header: the portal accepts non-browser clients by
-    their token; a browser Origin would have to match the access URL."""
-    from websockets.exceptions import InvalidHandshake
-    from websockets.sync.client import connect
+    """A websocket to the portal (the stdlib client in `wsclient`). No Origin header: the portal
+    accepts non-browser clients by their token; a browser's Origin would have to match the
+    access URL."""
+    from .wsclient import HandshakeError, connect
 
     base = client.url
     base = "wss://" + base[8:] if base.startswith("https://") else "ws://" + base.split("://", 1)[-1]
     try:
-        return connect(base + path, additional_headers={TOKEN_HEADER: client.token}, open_timeout=15,
-                       max_size=None)
-    except InvalidHandshake as exc:
+        return connect(base + path, headers={TOKEN_HEADER: client.token}, timeout=15)
+    except HandshakeError as exc:
         raise CLIError(f"the portal refused the connection to {path.split('?')[0]}: {exc}") from None
 
 

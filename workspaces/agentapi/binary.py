@@ -1,7 +1,8 @@
 """`GET /bin/coder-agent?os=&arch=` and `GET /bin/coderportal`: the workspace agent and the
-user CLI, each a single-file Python zipapp built from its package (with the pure-Python
-`websockets` library vendored in, so nothing but python3 is needed) at first request and
-cached under the data directory, keyed by a hash of its sources so an upgrade rebuilds it.
+user CLI, each a single-file Python zipapp built from its package (the agent with the
+pure-Python `websockets` library vendored in; the CLI needs only the standard library) at
+first request and cached under the data directory, keyed by a hash of its sources so an
+upgrade rebuilds it.
 Like Coder's `/bin/coder-*`, they need no login: they hold no secret."""
 from __future__ import annotations
 
@@ -19,9 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotAllowed
 
-VENDORED = ("websockets",)
-# name of the served file -> (package, entry point)
-PROGRAMS = {"coder-agent": ("agent", "agent.main"), "coderportal": ("cli", "cli.main")}
+# name of the served file -> (package, entry point, vendored libraries)
+PROGRAMS = {"coder-agent": ("agent", "agent.main", ("websockets",)), "coderportal": ("cli", "cli.main", ())}
 _lock = threading.Lock()
 
 
@@ -32,10 +32,10 @@ def _package_dir(name: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-def _sources(package: str) -> list[tuple[str, Path]]:
+def _sources(package: str, vendored=()) -> list[tuple[str, Path]]:
     """(archive path, file) of every .py file going into the zipapp."""
     files = []
-    for name in (package, *VENDORED):
+    for name in (package, *vendored):
         root = _package_dir(name)
         if root is None:
             continue
@@ -61,8 +61,8 @@ def _digest(files, main: str) -> str:
 
 def program_zipapp(program: str) -> Path:
     """Path of the current zipapp of `program` (a PROGRAMS key), building it if the sources changed."""
-    package, module = PROGRAMS[program]
-    files, main = _sources(package), _main(module)
+    package, module, vendored = PROGRAMS[program]
+    files, main = _sources(package, vendored), _main(module)
     target = Path(settings.DATA_DIR) / "bin" / f"{program}-{_digest(files, main)}.pyz"
     if target.exists():
         return target
