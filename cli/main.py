@@ -18,6 +18,7 @@ MODULES = {
     "auth": ("login", "logout", "whoami", "version"),
     "templates": ("templates", "template"),
     "workspaces": ("create", "list", "ls", "show", "start", "stop", "restart", "update", "delete", "rm", "logs"),
+    "workspace_settings": ("rename", "favorite", "fav", "unfavorite", "unfav", "autoupdate", "state"),
     "schedule": ("schedule",),
     "ssh": ("ssh", "config-ssh", "port-forward"),
     "admin": ("tokens", "token", "users", "user", "organizations", "organization", "org", "orgs", "groups",

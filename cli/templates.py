@@ -1,4 +1,4 @@
-"""`templates init|push|pull|list|versions list|versions promote|archive|delete`."""
+"""`templates init|push|pull|list|edit|delete`, `templates versions list|promote|archive`."""
 from __future__ import annotations
 
 import io
@@ -202,6 +202,39 @@ def versions_promote(args) -> int:
     return 0
 
 
+def edit(args) -> int:
+    from .schedule import duration
+
+    client = session(args)
+    template = get_template(client, args, args.template)
+    body = {k: v for k, v in (("name", args.name), ("display_name", args.display_name),
+                              ("description", args.description), ("icon", args.icon),
+                              ("deprecation_message", args.deprecated)) if v is not None}
+    if args.default_ttl is not None:
+        body["default_ttl_ms"] = duration(args.default_ttl)
+    if args.require_active_version is not None:
+        body["require_active_version"] = args.require_active_version
+    try:
+        client.request("PATCH", f"/api/v2/templates/{template['id']}", body)
+    except APIError as exc:
+        if exc.status != 304:
+            raise
+        print(f"Template {template['name']!r}: nothing to change.")
+        return 0
+    print(f"Updated template {args.name or template['name']!r}.")
+    return 0
+
+
+def versions_archive(args) -> int:
+    client = session(args)
+    template = get_template(client, args, args.template)
+    for name in args.versions:
+        version = client.request("GET", f"/api/v2/templates/{template['id']}/versions/{quote(name)}")
+        client.request("POST", f"/api/v2/templateversions/{version['id']}/archive", {})
+        print(f"Archived version {name!r} of template {template['name']!r}.")
+    return 0
+
+
 def delete(args) -> int:
     client = session(args)
     templates = [get_template(client, args, name) for name in args.names]
@@ -241,7 +274,22 @@ def register(tree) -> None:
     p.add_argument("names", nargs="+", metavar="name")
     p.add_argument("-O", "--org", default="")
     p.add_argument("-y", "--yes", action="store_true", help="Bypass prompts.")
+    p = group.command("edit", edit, "Edit a template's settings.")
+    p.add_argument("template")
+    p.add_argument("--name", default=None)
+    p.add_argument("--display-name", default=None)
+    p.add_argument("--description", default=None)
+    p.add_argument("--icon", default=None)
+    p.add_argument("--default-ttl", default=None, help="Like 8h.")
+    p.add_argument("--require-active-version", action=_BoolFlag, default=None)
+    p.add_argument("--deprecated", default=None, help="Deprecation message ('' to undeprecate).")
+    p.add_argument("-O", "--org", default="")
+    p.add_argument("-y", "--yes", action="store_true", help="Bypass prompts.")
     versions = group.group("versions", "Manage a template's versions.", aliases=["version"])
+    p = versions.command("archive", versions_archive, "Archive versions (no new workspace can use them).")
+    p.add_argument("template")
+    p.add_argument("versions", nargs="+", metavar="version")
+    p.add_argument("-O", "--org", default="")
     p = versions.command("list", versions_list, "List a template's versions.", aliases=["ls"])
     p.add_argument("template")
     p.add_argument("-O", "--org", default="")

@@ -93,3 +93,25 @@ def test_create_prompts_for_parameters_in_a_terminal(portal, served_cli, owner, 
     build = Workspace.objects.get(name="box").builds.order_by("-build_number").first()
     assert {p.name: p.value for p in build.parameters.all()} == {
         "region": "us", "cpu": "4", "gpu": "false", "disk": "10", "project": "core"}
+
+
+def test_workspace_settings_and_template_edit(portal, served_cli, owner, org):
+    template = _echo_template(owner, org)
+    cli = served_cli
+    cli("login", portal, "--token", issue_token_for_tests(owner))
+    cli("create", "box", "-t", "dev", "--parameter", "project=core", "-y")
+    assert "is now box2" in cli("rename", "box", "box2", "-y").stdout
+    assert "is now a favorite" in cli("favorite", "box2").stdout
+    cli("autoupdate", "box2", "always")
+    workspace = Workspace.objects.get(name="box2")
+    assert workspace.automatic_updates == "always"
+    assert cli("state", "pull", "box2").returncode == 0
+
+    done = cli("templates", "edit", "dev", "--display-name", "Development", "--default-ttl", "2h")
+    assert "Updated template" in done.stdout
+    template.refresh_from_db()
+    assert template.display_name == "Development" and template.default_ttl_ms == 2 * 3600 * 1000
+    assert "nothing to change" in cli("templates", "edit", "dev", "--display-name", "Development").stdout
+    cli("delete", "box2", "-y")
+    refused = cli("templates", "versions", "archive", "dev", template.active_version.name, check=False)
+    assert refused.returncode == 1 and refused.stderr.startswith("error: HTTP ")  # the active version stays
