@@ -1,5 +1,5 @@
-"""Command line of the single-file agent/CLI: `agent` runs the workspace agent; the user
-commands (`login`, `ssh`, `config-ssh`, `port-forward`) live in `agent.cli`."""
+"""Command line of the single-file agent: `agent` runs the workspace agent. The user commands
+live in the `coderportal` CLI (the `cli` package, served as `/bin/coderportal`)."""
 from __future__ import annotations
 
 import argparse
@@ -51,7 +51,7 @@ def _agent(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="coder-agent", description="Workspace agent and CLI.")
+    parser = argparse.ArgumentParser(prog="coder-agent", description="Workspace agent.")
     sub = parser.add_subparsers(dest="command", required=True)
     agent = sub.add_parser("agent", help="Run the workspace agent (CODER_AGENT_URL, CODER_AGENT_TOKEN).")
     agent.add_argument("--url", default="", help="Portal access URL (default: $CODER_AGENT_URL).")
@@ -60,12 +60,6 @@ def build_parser() -> argparse.ArgumentParser:
                        help="Longest a stop may take, stop scripts and reports included "
                             "(default: $CODER_AGENT_SHUTDOWN_TIMEOUT or 5m).")
     agent.set_defaults(func=_agent)
-    try:
-        from . import cli
-    except ImportError:
-        cli = None
-    if cli is not None:
-        cli.add_commands(sub)
     return parser
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -136,12 +137,17 @@ class Relay:
                 self.streams[stream] = TcpStream(int(message["port"]), sink,
                                                  lambda: self.closed_by_agent(stream), host=message.get("host", ""))
             elif kind == "ssh":
-                from .sshd import SshStream
+                try:
+                    from .sshd import SshStream
+                except ImportError as exc:
+                    raise ImportError(f"SSH server unavailable: the workspace's {sys.executable} lacks "
+                                      f"{exc.name or exc}") from None
 
                 self.streams[stream] = SshStream(self.agent, sink, lambda: self.closed_by_agent(stream))
             else:
                 raise ValueError(f"unknown stream kind {kind!r}")
         except (OSError, ValueError, KeyError, ImportError) as exc:
+            self.agent.log(f"relay: cannot open {message.get('kind')!r} stream: {exc}", "error")
             self.streams[stream] = object()
             self.closed_by_agent(stream, str(exc) or type(exc).__name__)
             return

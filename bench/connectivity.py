@@ -207,11 +207,11 @@ def main() -> None:
         home = tmp / "workspaces" / workspace["id"] / "home"
         token = portal.http.headers["Coder-Session-Token"]
         cli = tmp / "coder"
-        cli.write_bytes(portal.http.get("/bin/coder-agent").content)
+        cli.write_bytes(portal.http.get("/bin/coderportal").content)
         config = tmp / "cli-config"
         subprocess.run([sys.executable, str(cli), "login", server.base, "--token", token, "--global-config",
                         str(config)], check=True, capture_output=True)
-        proxy = ["-o", f"ProxyCommand={sys.executable} {cli} ssh --stdio --global-config {config} %h"]
+        proxy = ["-o", f"ProxyCommand={sys.executable} {cli} --global-config {config} ssh --stdio %h"]
         relay_ssh = ["ssh", "-T", *SSH_OPTS, *proxy, "coder.bench"]
         direct = DirectSshServer(str(tmp))
         direct_ssh = ["ssh", "-T", *SSH_OPTS, "-p", str(direct.port), "127.0.0.1"]

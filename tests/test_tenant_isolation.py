@@ -79,6 +79,7 @@ def _template_objects(world: World, outsider) -> None:
         "template": str(template.id), "templatename": template.name,
         "templateversion": str(version.id), "version_id": str(version.id), "templateversionname": version.name,
         "file_id": str(version.file_id), "job_id": str(version.job_id),
+        "example_id": "local",  # starter templates are the same for everyone: no tenant secret
     })
     world.markers |= {str(template.id), template.name, str(version.id), str(version.file_id), str(version.job_id)}
 

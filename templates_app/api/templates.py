@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.http import HttpResponse
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -201,3 +202,17 @@ class OrganizationTemplateExamplesView(PortalAPIView):
         if not rbac.can(self.subject, "read", rbac.RbacObject(type="template", org_id=org.id)):
             raise rbac.NotFound()
         return Response([e.json() for e in examples.list_examples()])
+
+
+class TemplateExampleArchiveView(PortalAPIView):
+    """`GET /templates/examples/{id}/archive`: the example's files as a tar (what the CLI's
+    `templates init --id` writes out; Coder's CLI carries them in its binary instead)."""
+
+    def get(self, request, example_id):
+        if not rbac.can_any(self.subject, "read", "template"):
+            raise rbac.NotFound()
+        try:
+            archive = examples.example_archive(example_id)
+        except KeyError:
+            raise rbac.NotFound() from None
+        return HttpResponse(archive, content_type="application/x-tar")

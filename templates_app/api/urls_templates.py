@@ -13,6 +13,7 @@ urlpatterns = [
          views.OrganizationTemplateVersionByNameView.as_view()),
     path("templates", views.TemplatesView.as_view()),
     path("templates/examples", views.TemplateExamplesView.as_view()),
+    path("templates/examples/<str:example_id>/archive", views.TemplateExampleArchiveView.as_view()),
     path("templates/<uuid:template>", views.TemplateView.as_view()),
     path("templates/<uuid:template>/versions", views.TemplateVersionsView.as_view()),
     path("templates/<uuid:template>/versions/<str:templateversionname>", views.TemplateVersionByNameView.as_view()),

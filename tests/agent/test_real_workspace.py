@@ -93,11 +93,11 @@ def _connect_and_check(portal, user, member, org_admin, workspace, ws_dir, app_p
 
     # The CLI is the agent file the portal serves.
     cli = tmp_path / "coder"
-    cli.write_bytes(requests.get(f"{portal}/bin/coder-agent", timeout=60).content)
+    cli.write_bytes(requests.get(f"{portal}/bin/coderportal", timeout=60).content)
     config, env = tmp_path / "cli-config", {"PATH": os.environ["PATH"], "HOME": str(tmp_path)}
     subprocess.run([sys.executable, str(cli), "login", portal, "--token", issue_token_for_tests(member),
                     "--global-config", str(config)], env=env, check=True, capture_output=True, timeout=60)
-    ssh_opts = ["-o", f"ProxyCommand={sys.executable} {cli} ssh --stdio --global-config {config} %h",
+    ssh_opts = ["-o", f"ProxyCommand={sys.executable} {cli} --global-config {config} ssh --stdio %h",
                 "-o", "StrictHostKeyChecking=no", "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR"]
     host = f"coder.{workspace['name']}"
 

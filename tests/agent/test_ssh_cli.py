@@ -24,7 +24,7 @@ def cli(tmp_path):
     env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(REPO)}
 
     def run(*args, timeout=60, check=True):
-        done = subprocess.run([sys.executable, "-m", "agent", *args, "--global-config", str(config)]
+        done = subprocess.run([sys.executable, "-m", "cli", "--global-config", str(config), *args]
                               if args[0] != "ssh-raw" else list(args[1:]),
                               env=env, cwd=tmp_path, capture_output=True, text=True, timeout=timeout,
                               stdin=subprocess.DEVNULL)
@@ -101,7 +101,7 @@ def test_port_forward(portal, workspace_agent, member, cli):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         local = probe.getsockname()[1]
-    forwarder = subprocess.Popen([sys.executable, "-m", "agent", "port-forward",
+    forwarder = subprocess.Popen([sys.executable, "-m", "cli", "port-forward",
                                   workspace_agent.resource.build.workspace.name, "--tcp", f"{local}:{remote}",
                                   "--global-config", str(cli.config)], env=cli.env, stdout=subprocess.PIPE,
                                  stderr=subprocess.STDOUT, text=True)

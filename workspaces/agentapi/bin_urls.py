@@ -1,6 +1,6 @@
-"""`/bin/coder-agent` (mounted at the site root, as the init script expects)."""
+"""`/bin/coder-agent` and `/bin/coderportal` (mounted at the site root, as the init script expects)."""
 from django.urls import path
 
-from workspaces.agentapi import binary
+from . import binary
 
-urlpatterns = [path("coder-agent", binary.download)]
+urlpatterns = [path("coder-agent", binary.download), path("coderportal", binary.download_cli)]

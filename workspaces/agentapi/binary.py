@@ -1,14 +1,17 @@
-"""`GET /bin/coder-agent?os=&arch=`: the agent as a single-file Python zipapp, built from
-the `agent` package (with the pure-Python `websockets` library vendored in, so the workspace
-needs nothing but python3) at first request and cached under the data directory, keyed by a
-hash of its sources so an upgrade rebuilds it. Like Coder's `/bin/coder-*`, it needs no login:
-it holds no secret, the agent token is what authenticates."""
+"""`GET /bin/coder-agent?os=&arch=` and `GET /bin/coderportal`: the workspace agent and the
+user CLI, each a single-file Python zipapp built from its package (the agent with the
+pure-Python `websockets` library vendored in; the CLI needs only the standard library) at
+first request and cached under the data directory, keyed by a hash of its sources so an
+upgrade rebuilds it.
+Like Coder's `/bin/coder-*`, they need no login: they hold no secret."""
 from __future__ import annotations
 
 import hashlib
 import importlib.util
 import os
+import py_compile
 import shutil
+import sys
 import tempfile
 import threading
 import zipapp
@@ -17,8 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.http import HttpResponse, HttpResponseNotAllowed
 
-VENDORED = ("websockets",)
-_MAIN = "import sys\nfrom agent.main import main\nsys.exit(main())\n"
+# name of the served file -> (package, entry point, vendored libraries)
+PROGRAMS = {"coder-agent": ("agent", "agent.main", ("websockets",)), "coderportal": ("cli", "cli.main", ())}
 _lock = threading.Lock()
 
 
@@ -29,10 +32,10 @@ def _package_dir(name: str) -> Path | None:
     return Path(list(spec.submodule_search_locations)[0])
 
 
-def _sources() -> list[tuple[str, Path]]:
+def _sources(package: str, vendored=()) -> list[tuple[str, Path]]:
     """(archive path, file) of every .py file going into the zipapp."""
     files = []
-    for name in ("agent", *VENDORED):
+    for name in (package, *vendored):
         root = _package_dir(name)
         if root is None:
             continue
@@ -42,17 +45,25 @@ def _sources() -> list[tuple[str, Path]]:
     return files
 
 
-def _digest(files) -> str:
-    h = hashlib.sha256(_MAIN.encode())
+PYC_VERSION = sys.version_info[:2]
+
+
+def _main(module: str) -> str:
+    return f"import sys\nfrom {module} import main\nsys.exit(main())\n"
+
+
+def _digest(files, main: str) -> str:
+    h = hashlib.sha256(main.encode() + repr(PYC_VERSION).encode())
     for arcname, path in files:
         h.update(arcname.encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]
 
 
-def agent_zipapp() -> Path:
-    """Path of the current zipapp, building it if the sources changed."""
-    files = _sources()
-    target = Path(settings.DATA_DIR) / "agent" / f"coder-agent-{_digest(files)}.pyz"
+def program_zipapp(program: str) -> Path:
+    """Path of the current zipapp of `program` (a PROGRAMS key), building it if the sources changed."""
+    package, module, vendored = PROGRAMS[program]
+    files, main = _sources(package, vendored), _main(module)
+    target = Path(settings.DATA_DIR) / "bin" / f"{program}-{_digest(files, main)}.pyz"
     if target.exists():
         return target
     with _lock:
@@ -65,19 +76,35 @@ def agent_zipapp() -> Path:
                 dest = root / arcname
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)
-            (root / "__main__.py").write_text(_MAIN)
-            partial = Path(staging) / "coder-agent.pyz"
+                # Byte code beside the source (zipimport's layout) saves compiling every module
+                # at each start on this Python version; other versions ignore it (magic number).
+                py_compile.compile(str(dest), cfile=str(dest.with_suffix(".pyc")), doraise=True,
+                                   invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH)
+            (root / "__main__.py").write_text(main)
+            partial = Path(staging) / f"{program}.pyz"
             zipapp.create_archive(root, partial, interpreter="/usr/bin/env python3", compressed=True)
             os.chmod(partial, 0o755)
             os.replace(partial, target)
     return target
 
 
-def download(request):
+def agent_zipapp() -> Path:
+    return program_zipapp("coder-agent")
+
+
+def _serve(request, program: str):
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET", "HEAD"])
     # Every os/arch gets the same zipapp: it is Python.
     # A few hundred kilobytes: served from memory (sync file iterators stall ASGI).
-    response = HttpResponse(agent_zipapp().read_bytes(), content_type="application/octet-stream")
-    response["Content-Disposition"] = 'attachment; filename="coder-agent"'
+    response = HttpResponse(program_zipapp(program).read_bytes(), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{program}"'
     return response
+
+
+def download(request):
+    return _serve(request, "coder-agent")
+
+
+def download_cli(request):
+    return _serve(request, "coderportal")

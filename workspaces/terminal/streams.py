@@ -135,7 +135,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
 
     async def relay_closed(self, event):
         self.stream = None
-        await self.close(code=1000 if not event.get("error") else 1011)
+        error = str(event.get("error") or "")
+        # The agent's reason travels in the close frame (at most 123 bytes), so a CLI can say why.
+        await self.close(code=1011 if error else 1000, reason=error.encode()[:120].decode(errors="ignore") or None)
 
 
 def _int(value, default: int) -> int:

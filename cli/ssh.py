@@ -1,13 +1,10 @@
-"""The user commands of the single-file CLI (Coder's names): `login`, `ssh` (and
-`ssh --stdio` for an OpenSSH ProxyCommand), `config-ssh`, `port-forward`.
-
-Credentials live in the config directory (`--global-config`, `$CODER_CONFIG_DIR`, default
-`~/.config/coderportal`) as two files, `url` and `session`, as Coder's CLI keeps them;
-`$CODER_URL` and `$CODER_SESSION_TOKEN` override them.
-"""
+"""`ssh` (and `ssh --stdio` for an OpenSSH ProxyCommand), `config-ssh`, `port-forward`:
+OpenSSH on this side, the agent's SSH server on the other, the portal's websocket relay
+between. Every failure is said in one line: the relay's close reason (e.g. what the
+workspace's SSH server lacks), or why the portal refused."""
 from __future__ import annotations
 
-import getpass
+import argparse
 import os
 import re
 import shlex
@@ -18,56 +15,12 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from .client import TOKEN_HEADER, APIError, Client
+from .client import TOKEN_HEADER, Client
+from .config import CLIError, config_dir, session
 
 START_MARKER = "# ------------START-CODER-----------"
 END_MARKER = "# ------------END-CODER------------"
 HOST_PREFIX = "coder."
-
-
-def config_dir(args) -> Path:
-    chosen = getattr(args, "global_config", "") or os.environ.get("CODER_CONFIG_DIR", "")
-    return Path(chosen or "~/.config/coderportal").expanduser()
-
-
-def session(args) -> Client:
-    folder = config_dir(args)
-    url = os.environ.get("CODER_URL") or _read(folder / "url")
-    token = os.environ.get("CODER_SESSION_TOKEN") or _read(folder / "session")
-    if not url or not token:
-        raise SystemExit("error: not logged in; run `login <url>` first")
-    return Client(url, token)
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text().strip()
-    except OSError:
-        return ""
-
-
-# -- login -------------------------------------------------------------------------------
-def login(args) -> int:
-    url = args.url.rstrip("/")
-    if "://" not in url:
-        url = "https://" + url
-    token = args.token or os.environ.get("CODER_SESSION_TOKEN", "")
-    if not token:
-        print(f"Open {url}/cli-auth in your browser to get a session token.", file=sys.stderr)
-        token = getpass.getpass("Paste your token here: ").strip()
-    try:
-        me = Client(url, token).request("GET", "/api/v2/users/me")
-    except (APIError, OSError) as exc:
-        print(f"error: login failed: {exc}", file=sys.stderr)
-        return 1
-    folder = config_dir(args)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (folder / "url").write_text(url + "\n")
-    session_file = folder / "session"
-    session_file.touch(mode=0o600)
-    session_file.write_text(token + "\n")
-    print(f"Welcome, {me.get('username', '')}! You are logged in to {url}.")
-    return 0
 
 
 # -- workspace lookup --------------------------------------------------------------------
@@ -82,20 +35,40 @@ def resolve_agent(client: Client, spec: str) -> tuple[dict, dict]:
     if agent_name:
         agents = [a for a in agents if a["name"] == agent_name]
     if not agents:
-        raise SystemExit(f"error: workspace {spec!r} has no {'agent ' + repr(agent_name) if agent_name else 'agent'}"
+        raise CLIError(f"workspace {spec!r} has no {'agent ' + repr(agent_name) if agent_name else 'agent'}"
                          " (is it running?)")
     if len(agents) > 1:
-        raise SystemExit(f"error: workspace {spec!r} has several agents; use {name}.<agent>: "
+        raise CLIError(f"workspace {spec!r} has several agents; use {name}.<agent>: "
                          + ", ".join(a["name"] for a in agents))
     return workspace, agents[0]
 
 
+CLOSE_REASONS = {4401: "the portal did not accept your session token (run `coderportal login`)",
+                 4403: "you may not connect to this workspace", 4404: "the workspace agent was not found",
+                 4400: "the portal refused the request as invalid",
+                 4504: "the workspace agent did not answer (is it connected?)"}
+
+
 def ws_connect(client: Client, path: str):
-    from websockets.sync.client import connect
+    """A websocket to the portal (the stdlib client in `wsclient`). No Origin header: the portal
+    accepts non-browser clients by their token; a browser's Origin would have to match the
+    access URL."""
+    from .wsclient import HandshakeError, connect
 
     base = client.url
     base = "wss://" + base[8:] if base.startswith("https://") else "ws://" + base.split("://", 1)[-1]
-    return connect(base + path, additional_headers={TOKEN_HEADER: client.token}, open_timeout=15, max_size=None)
+    try:
+        return connect(base + path, headers={TOKEN_HEADER: client.token}, timeout=15)
+    except HandshakeError as exc:
+        raise CLIError(f"the portal refused the connection to {path.split('?')[0]}: {exc}") from None
+
+
+def close_reason(ws) -> str:
+    """Why the relay ended a stream, in words ('' when it ended normally)."""
+    code, reason = ws.close_code, ws.close_reason or ""
+    if code in (None, 1000, 1001, 1005):
+        return ""
+    return reason or CLOSE_REASONS.get(code, f"connection closed (code {code})")
 
 
 def read_available(fd: int, limit: int = 1 << 20) -> bytes:
@@ -143,12 +116,12 @@ def self_command(args) -> list[str]:
     if archive is not None:
         command = [sys.executable, str(archive)]
     else:
-        command = ["env", f"PYTHONPATH={here.parent.parent}", sys.executable, "-m", "agent"]
+        command = ["env", f"PYTHONPATH={here.parent.parent}", sys.executable, "-m", "cli"]
     return command
 
 
 def proxy_command(args, host: str) -> str:
-    return shlex.join([*self_command(args), "ssh", "--stdio", host, "--global-config", str(config_dir(args))])
+    return shlex.join([*self_command(args), "--global-config", str(config_dir(args)), "ssh", "--stdio", host])
 
 
 STARTING = ("created", "starting")
@@ -172,19 +145,28 @@ def wait_for_agent(client: Client, agent: dict, mode: str) -> None:
 
 def ssh(args) -> int:
     client = session(args)
-    if args.stdio:
-        _, agent = resolve_agent(client, args.workspace)
-        wait_for_agent(client, agent, args.wait)
-        with ws_connect(client, f"/api/v2/workspaceagents/{agent['id']}/ssh") as ws:
-            bridge(ws, lambda: read_available(0), lambda data: (os.write(1, data)))
-        return 0
     _, agent = resolve_agent(client, args.workspace)  # fail early, with a clear message
     wait_for_agent(client, agent, args.wait)
+    if args.stdio:
+        with ws_connect(client, f"/api/v2/workspaceagents/{agent['id']}/ssh") as ws:
+            bridge(ws, lambda: read_available(0), lambda data: (os.write(1, data)))
+        reason = close_reason(ws)
+        if reason:
+            raise CLIError(f"ssh to {args.workspace}: {reason}")
+        return 0
+    command = list(args.command)
+    if command[:1] == ["--"]:
+        command = command[1:]  # everything after the workspace (and an optional --) is the remote command
     host = args.workspace if args.workspace.startswith(HOST_PREFIX) else HOST_PREFIX + args.workspace
     proxy = proxy_command(args, host)
     argv = ["ssh", "-o", f"ProxyCommand={proxy}", "-o", "StrictHostKeyChecking=no",
-            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", host, *args.command]
-    os.execvp("ssh", argv)
+            "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", host]
+    if command:
+        argv += ["--", *command]
+    try:
+        os.execvp("ssh", argv)
+    except FileNotFoundError:
+        raise CLIError("OpenSSH's `ssh` is not installed (or not on PATH)") from None
     return 127
 
 
@@ -197,7 +179,7 @@ def config_ssh(args) -> int:
         blocks.append(f"Host {HOST_PREFIX}{w['name']}\n\tHostName {HOST_PREFIX}{w['name']}\n"
                       f"\tProxyCommand {proxy}\n\tConnectTimeout 0\n\tStrictHostKeyChecking no\n"
                       f"\tUserKnownHostsFile /dev/null\n\tLogLevel ERROR\n")
-    section = "\n".join([START_MARKER, *blocks, END_MARKER]) + "\n"
+    section = "" if args.remove else "\n".join([START_MARKER, *blocks, END_MARKER]) + "\n"
     path = Path(args.ssh_config_file).expanduser()
     current = path.read_text() if path.exists() else ""
     pattern = re.compile(re.escape(START_MARKER) + r".*?" + re.escape(END_MARKER) + r"\n?", re.S)
@@ -205,7 +187,10 @@ def config_ssh(args) -> int:
         current + ("\n" if current and not current.endswith("\n") else "") + section)
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text(updated)
-    print(f"Updated {path}: {len(blocks)} workspace(s). Connect with `ssh {HOST_PREFIX}<workspace>`.")
+    if args.remove:
+        print(f"Removed the coderportal block from {path}.")
+    else:
+        print(f"Updated {path}: {len(blocks)} workspace(s). Connect with `ssh {HOST_PREFIX}<workspace>`.")
     return 0
 
 
@@ -250,24 +235,17 @@ def port_forward(args) -> int:
     return 0
 
 
-def add_commands(sub) -> None:
-    common = __import__("argparse").ArgumentParser(add_help=False)
-    common.add_argument("--global-config", default="", help="Config directory (url and session files).")
-    p = sub.add_parser("login", parents=[common], help="Log in to a portal and store the session token.")
-    p.add_argument("url")
-    p.add_argument("--token", default="", help="Session token (else $CODER_SESSION_TOKEN, else a prompt).")
-    p.set_defaults(func=login)
-    p = sub.add_parser("ssh", parents=[common], help="SSH into a workspace.")
+def register(tree) -> None:
+    p = tree.command("ssh", ssh, "SSH into a workspace: `ssh WORKSPACE[.agent] [-- command...]`.")
     p.add_argument("--stdio", action="store_true", help="Speak SSH on stdin/stdout (OpenSSH ProxyCommand).")
-    p.add_argument("workspace", help="[owner/]workspace[.agent]")
-    p.add_argument("command", nargs="*", help="Command to run instead of a shell.")
     p.add_argument("--wait", choices=["yes", "no", "auto"], default="auto",
                    help="Wait for start scripts first (auto: when a script blocks login).")
-    p.set_defaults(func=ssh)
-    p = sub.add_parser("config-ssh", parents=[common], help="Add Host coder.<workspace> blocks to ~/.ssh/config.")
+    p.add_argument("workspace", help="[owner/]workspace[.agent]")
+    p.add_argument("command", nargs=argparse.REMAINDER, help="Remote command (everything after the workspace).")
+    p = tree.command("config-ssh", config_ssh, "Add Host coder.<workspace> blocks to ~/.ssh/config.")
     p.add_argument("--ssh-config-file", default="~/.ssh/config")
-    p.set_defaults(func=config_ssh)
-    p = sub.add_parser("port-forward", parents=[common], help="Forward local TCP ports to a workspace.")
+    p.add_argument("--remove", action="store_true", help="Remove the managed block.")
+    p.add_argument("-y", "--yes", action="store_true", help="Bypass prompts.")
+    p = tree.command("port-forward", port_forward, "Forward local TCP ports to a workspace.")
     p.add_argument("workspace")
     p.add_argument("--tcp", action="append", default=[], help="LOCAL:REMOTE (repeatable).")
-    p.set_defaults(func=port_forward)
