@@ -20,7 +20,6 @@ import shutil
 import subprocess
 import tempfile
 import threading
-import time
 from pathlib import Path
 
 from api_throughput import bootstrap
@@ -142,7 +141,8 @@ def main() -> None:
                 continue
             base = next(b for b in rows if b["tree"] != "this tree" and b["endpoint"] == r["endpoint"]
                         and b["connections"] == r["connections"])
-            print(f"  {r['endpoint']:>10} at {r['connections']:>4} connections: req/s x{r['rps'] / max(base['rps'], 1e-9):.2f}, "
+            speedup = r["rps"] / max(base["rps"], 1e-9)
+            print(f"  {r['endpoint']:>10} at {r['connections']:>4} connections: req/s x{speedup:.2f}, "
                   f"CPU/req x{r['cpu_ms'] / max(base['cpu_ms'], 1e-9):.2f}, errors {base['errors']} -> {r['errors']}")
 
 

@@ -116,8 +116,13 @@ ASGI_APPLICATION = "coderportal.asgi.application"
 
 # --- Database -------------------------------------------------------------------------
 if config.get("CODER_PG_CONNECTION_URL"):
-    DATABASES = {"default": dj_database_url.parse(config.get("CODER_PG_CONNECTION_URL"), conn_max_age=60)}
+    # A bounded pool per process (psycopg_pool): under ASGI every concurrent request runs in a
+    # thread of its own, and one persistent connection per thread exhausts PostgreSQL's
+    # max_connections under load. Connections go back to the pool at the end of each request.
+    DATABASES = {"default": dj_database_url.parse(config.get("CODER_PG_CONNECTION_URL"), conn_max_age=0)}
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1, "max_size": max(1, config.get_int("CODER_PG_CONN_MAX_OPEN")), "timeout": 30}
 else:
     DATABASES = {
         "default": {
