@@ -45,24 +45,32 @@ def parse_wrk(output: str) -> dict:
 
 
 class PgConnections:
-    """Samples pg_stat_activity for the server's database; keeps the maximum."""
+    """Samples pg_stat_activity for the server's database over one connection opened before the
+    load (a server that exhausts max_connections must not hide its own count); keeps the maximum
+    since the last `reset()`."""
 
     def __init__(self, server: Server):
         self.url, self.most, self.stopped = server.postgres_url, 0, threading.Event()
         self.thread = threading.Thread(target=self._run, daemon=True)
+        self.ready = threading.Event()
 
     def _run(self):
         import psycopg
 
         name = self.url.rsplit("/", 1)[1]
         with psycopg.connect(self.url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+            self.ready.set()
             while not self.stopped.wait(0.2):
                 count = conn.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", [name]).fetchone()[0]
                 self.most = max(self.most, count)
 
+    def reset(self) -> None:
+        self.most = 0
+
     def __enter__(self):
         if self.url:
             self.thread.start()
+            self.ready.wait(30)
         return self
 
     def __exit__(self, *exc):
@@ -79,22 +87,24 @@ def wrk(base: str, path: str, token: str | None, connections: int, duration: flo
     return parse_wrk(result.stdout)
 
 
-def measure(label: str, root: Path, web_workers: int, levels: list[int], duration: float) -> list[dict]:
+def measure(label: str, root: Path, web_workers: int, levels: list[int], duration: float,
+            endpoints=ENDPOINTS) -> list[dict]:
     server = Server(web_workers=web_workers, redis_db=13, root=root)
     rows = []
     try:
         server.wait_healthy()
         token = bootstrap(server.base)
-        for _, path, auth in ENDPOINTS:  # warm caches and connections
-            wrk(server.base, path, token if auth else None, 2, 1)
-        for connections in levels:
-            for name, path, auth in ENDPOINTS:
-                cpu_before = server.web_cpu_seconds()
-                with PgConnections(server) as pg:
+        with PgConnections(server) as pg:
+            for _, path, auth in endpoints:  # warm caches and connections
+                wrk(server.base, path, token if auth else None, 2, 1)
+            for connections in levels:
+                for name, path, auth in endpoints:
+                    cpu_before = server.web_cpu_seconds()
+                    pg.reset()
                     result = wrk(server.base, path, token if auth else None, connections, duration)
-                result["cpu_ms"] = (server.web_cpu_seconds() - cpu_before) * 1000 / max(result["requests"], 1)
-                result["pg"] = pg.most if server.postgres_url else None
-                rows.append({"tree": label, "endpoint": name, "connections": connections, **result})
+                    result["cpu_ms"] = (server.web_cpu_seconds() - cpu_before) * 1000 / max(result["requests"], 1)
+                    result["pg"] = pg.most if server.postgres_url else None
+                    rows.append({"tree": label, "endpoint": name, "connections": connections, **result})
     finally:
         server.stop()
     return rows
@@ -113,7 +123,10 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=None, help="default: serve's own default")
     parser.add_argument("--connections", type=int, nargs="+", default=[32, 200])
     parser.add_argument("--duration", type=float, default=15.0, help="seconds per measurement")
+    parser.add_argument("--endpoints", nargs="+", choices=[name for name, _, _ in ENDPOINTS],
+                        default=[name for name, _, _ in ENDPOINTS])
     args = parser.parse_args()
+    selected = [e for e in ENDPOINTS if e[0] in args.endpoints]
     if not shutil.which("wrk"):
         raise SystemExit("wrk not found: apt-get install wrk")
     backend = "PostgreSQL+Redis" if os.environ.get("CODER_PG_CONNECTION_URL") else "embedded (SQLite)"
@@ -123,10 +136,12 @@ def main() -> None:
     if args.baseline:
         baseline = export(args.baseline)
         try:
-            rows += measure(f"baseline {args.baseline}", baseline, args.web_workers, args.connections, args.duration)
+            rows += measure(f"baseline {args.baseline}", baseline, args.web_workers, args.connections, args.duration,
+                            selected)
         finally:
             shutil.rmtree(baseline, ignore_errors=True)
-    rows += measure("this tree", ROOT, args.web_workers, args.connections, args.duration)
+    rows += measure("this tree", ROOT, args.web_workers, args.connections, args.duration,
+                            selected)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"{'tree':>16} {'endpoint':>10} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
           f"{'CPU ms/req':>10} {'PG conns':>8}")

@@ -139,6 +139,10 @@ else:
             # A file (not Django's in-memory default) so that worker processes started by
             # integration tests share the test database.
             "TEST": {"NAME": str(DATA_DIR / "test-coderportal.sqlite3")},
+            # Web requests run on a fixed pool of threads (coderportal/http_handler.py): keeping
+            # each thread's connection saves opening the file and its PRAGMAs per request.
+            "CONN_MAX_AGE": 60,
+            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
