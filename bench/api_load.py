@@ -39,9 +39,11 @@ def parse_wrk(output: str) -> dict:
     total = re.search(r"(\d+) requests in", output)
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket.groups())) if socket else 0)
+    bad = int(non2xx.group(1)) if non2xx else 0
+    timeouts = int(socket.group(4)) if socket else 0
+    errors = bad + (sum(map(int, socket.groups())) if socket else 0)
     return {"rps": float(rps.group(1)) if rps else 0.0, "requests": int(total.group(1)) if total else 0,
-            "p50": latency("50"), "p99": latency("99"), "errors": errors}
+            "p50": latency("50"), "p99": latency("99"), "errors": errors, "non2xx": bad, "timeouts": timeouts}
 
 
 class PgConnections:
@@ -79,11 +81,13 @@ class PgConnections:
             self.thread.join()
 
 
-def wrk(base: str, path: str, token: str | None, connections: int, duration: float) -> dict:
-    command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
+def wrk(base: str, path: str, token: str | None, connections: int, duration: float, timeout: float = 30) -> dict:
+    """One `wrk` run; a response slower than `timeout` seconds counts as an error (a timeout)."""
+    command = ["wrk", "--latency", "-t2", f"-c{connections}", f"-d{max(1, round(duration))}s",
+               "--timeout", f"{timeout:g}s"]
     if token:
         command += ["-H", f"Coder-Session-Token: {token}"]
-    result = subprocess.run([*command, base + path], capture_output=True, text=True, timeout=duration + 60)
+    result = subprocess.run([*command, base + path], capture_output=True, text=True, timeout=duration + timeout + 60)
     return parse_wrk(result.stdout)
 
 
@@ -140,15 +144,14 @@ def main() -> None:
                             selected)
         finally:
             shutil.rmtree(baseline, ignore_errors=True)
-    rows += measure("this tree", ROOT, args.web_workers, args.connections, args.duration,
-                            selected)
+    rows += measure("this tree", ROOT, args.web_workers, args.connections, args.duration, selected)
     print(f"load average after: {os.getloadavg()[0]:.1f}")
     print(f"{'tree':>16} {'endpoint':>10} {'conns':>5} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} "
-          f"{'CPU ms/req':>10} {'PG conns':>8}")
+          f"{'non-2xx':>7} {'timeouts':>8} {'CPU ms/req':>10} {'PG conns':>8}")
     for r in rows:
         pg = "-" if r["pg"] is None else str(r["pg"])
         print(f"{r['tree']:>16} {r['endpoint']:>10} {r['connections']:>5} {r['rps']:>8.0f} {r['p50']:>8.1f} "
-              f"{r['p99']:>8.1f} {r['errors']:>7} {r['cpu_ms']:>10.2f} {pg:>8}")
+              f"{r['p99']:>8.1f} {r['errors']:>7} {r['non2xx']:>7} {r['timeouts']:>8} {r['cpu_ms']:>10.2f} {pg:>8}")
     if args.baseline:
         print("ratio this tree / baseline (req/s, CPU ms/req)")
         for r in rows:
