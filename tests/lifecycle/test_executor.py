@@ -9,6 +9,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
+from notifications import template_ids
+from notifications.models import NotificationMessage
 from templates_app.models import ProvisionerDaemon, Template
 from tests.lifecycle.conftest import latest, new_workspace, set_latest
 from workspaces.lifecycle import executor
@@ -217,6 +219,13 @@ def test_dormancy_then_autodelete(member, org, template, daemon):
     assert tick(MON_0800 + 7 * D).transitions == {}  # deleting_at not passed yet
     assert tick(MON_0800 + 7 * D + M).transitions == {str(workspace.pk): "delete"}
     assert latest(workspace).reason == "autodelete"
+    # The owner is told both times (Coder's templates), in the inbox at least.
+    told = NotificationMessage.objects.filter(user=member, method="inbox")
+    dormant = told.get(template_id=template_ids.WORKSPACE_DORMANT)
+    assert dormant.payload["labels"] == {"name": workspace.name, "reason": "inactivity exceeded the dormancy threshold",
+                                         "timeTilDelete": "7 days"}
+    deleted = told.get(template_id=template_ids.WORKSPACE_DELETED)
+    assert deleted.payload["labels"]["initiator"] == "autobuild"
 
 
 def test_autostop_requirement_across_a_dst_change(member, org, template, daemon):

@@ -27,6 +27,7 @@ from django.utils import timezone
 from accounts.services import audit
 from accounts.services.audit import Actor
 from coderportal import config
+from notifications import events as notify
 from templates_app.jobs import daemon as daemons
 from templates_app.jobs import queues
 from templates_app.models import TemplateVersion
@@ -139,6 +140,19 @@ def _mark_dormant(workspace: Workspace, tmpl: TemplateSchedule, now: datetime) -
                  changes=audit.diff({"dormant_at": None}, {"dormant_at": now.isoformat()}),
                  additional={"reason": "inactivity exceeded the dormancy threshold"})
     workspace.dormant_at, workspace.deleting_at = now, deleting_at
+    # Coder's "Workspace Marked as Dormant", in the same transaction as the change.
+    notify.workspace_dormant(workspace, reason="inactivity exceeded the dormancy threshold",
+                             time_til_delete=_human(autodelete) if deleting_at else "")
+
+
+def _human(duration: timedelta) -> str:
+    """`7 days`, `36 hours`, `45 minutes`: what the notification says about a delay."""
+    seconds = int(duration.total_seconds())
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0 or unit == "minute":
+            count = max(seconds // size, 1)
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return ""
 
 
 def process(workspace_id, tick: datetime, *, live_tags: list, retry: eligibility.RetryPolicy,
@@ -172,6 +186,8 @@ def process(workspace_id, tick: datetime, *, live_tags: list, retry: eligibility
             if transition:
                 builds.request_build(workspace, actor=Actor.system(), transition=transition, reason=reason,
                                      template_version_id=version_id if transition == "start" else None)
+                if reason == "autodelete":
+                    notify.workspace_deleted(workspace, initiator="autobuild", reason="autodeleted due to dormancy")
             stats.transitions[key] = transition
     except Exception as exc:  # one workspace's trouble never stops the tick (Coder: Stats.Errors)
         log.warning("lifecycle action on workspace %s failed: %s", workspace_id, exc)
