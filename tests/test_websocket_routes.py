@@ -32,6 +32,8 @@ def _route_paths(agent: WorkspaceAgent) -> dict[str, str]:
         "api/v2/workspaceagents/<uuid:agent_id>/ssh": f"/api/v2/workspaceagents/{agent.pk}/ssh",
         "api/v2/workspacebuilds/<uuid:build_id>/logs": f"/api/v2/workspacebuilds/{build.pk}/logs",
         "api/v2/templateversions/<uuid:version_id>/logs": f"/api/v2/templateversions/{build.template_version_id}/logs",
+        "api/v2/workspaces/<uuid:workspace_id>/watch-ws": f"/api/v2/workspaces/{workspace.pk}/watch-ws",
+        "api/v2/notifications/inbox/watch": "/api/v2/notifications/inbox/watch",
         r"^@(?P<username>[^/]+)/(?P<target>[^/]+)/apps/(?P<slug>[^/]+)/(?P<rest>.*)$":
             f"/@{workspace.owner.username}/{workspace.name}.{agent.name}/apps/web/",
     }

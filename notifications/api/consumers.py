@@ -24,7 +24,7 @@ class InboxWatchConsumer(AsyncWebsocketConsumer):
         if user is None:
             await self.close(code=4401)
             return
-        subject = await database_sync_to_async(rbac.subject_for)(user)
+        subject = await database_sync_to_async(rbac.request_subject)(self.scope)  # token scope included
         allowed = await database_sync_to_async(rbac.can)(
             subject, "read", rbac.RbacObject(type="inbox_notification", owner_id=user.id))
         if not allowed:

@@ -72,8 +72,8 @@ class WatchView(PortalAPIView):
         return response
 
 
-def _readable(user, workspace_id):
-    subject = rbac.subject_for(user)
+def _readable(scope, workspace_id):
+    subject = rbac.request_subject(scope)  # the connection's token, scope included
     try:
         get_workspace(subject, workspace_id)
     except rbac.NotFound:
@@ -91,7 +91,7 @@ class WatchConsumer(AsyncWebsocketConsumer):
             await self.close(code=4401)
             return
         workspace_id = self.scope["url_route"]["kwargs"]["workspace_id"]
-        subject = await database_sync_to_async(_readable)(user, workspace_id)
+        subject = await database_sync_to_async(_readable)(self.scope, workspace_id)
         if subject is None:
             await self.close(code=4404)
             return
