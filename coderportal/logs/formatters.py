@@ -11,6 +11,8 @@ import logging
 import os
 from datetime import UTC, datetime
 
+from coderportal.logfmt import render_value
+
 # Attributes every LogRecord has: anything else on a record came from `extra=` (or a filter).
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime", "time_ns", "taskName"}
 CONTEXT = ("request_id", "user_id", "trace_id", "span_id")
@@ -83,9 +85,15 @@ class HumanFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = f"{rfc3339_ns(_time_ns(record))} [{record.levelname.lower()[:4]}] {record.name}: {record.getMessage()}"
-        pairs = {name: getattr(record, name, "") for name in CONTEXT}
-        pairs.update(extra_fields(record))
-        shown = " ".join(f"{k}={v}" for k, v in pairs.items() if v not in ("", None))
+        fields = extra_fields(record)
+        # A structured record that carries its own trace and span (AI Bridge's, as Coder's
+        # aibridgedserver lines) shows exactly its fields, in their order; others get the context.
+        if {"trace", "span"} <= fields.keys():
+            shown = " ".join(f"{k}={render_value(v)}" for k, v in fields.items())
+        else:
+            pairs = {name: getattr(record, name, "") for name in CONTEXT}
+            pairs.update(fields)
+            shown = " ".join(f"{k}={render_value(v)}" for k, v in pairs.items() if v not in ("", None))
         if shown:
             line += "  " + shown
         if record.exc_info:
