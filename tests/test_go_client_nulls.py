@@ -49,7 +49,7 @@ CREATE_BUILD = nulls("template_version_id", "dry_run", "state", "orphan", "rich_
 
 def test_user_with_null_optional_fields(client_for, owner, org):
     response = client_for(owner).post("/api/v2/users", {
-        **CREATE_USER, "email": "go@example.com", "username": "go-client", "password": "correct horse 42!"},
+        **CREATE_USER, "email": "go@example.com", "username": "go-client", "password": "correct-horse-battery-42!"},
         format="json")
     assert response.status_code == 201, response.content
     user = response.json()

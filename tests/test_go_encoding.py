@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_times_coder_always_sends_are_never_null(client_for, owner, org):
     client = client_for(owner)
     created = client.post("/api/v2/users", {"email": "new@example.com", "username": "newbie",
-                                            "password": "correct horse 42!"}, format="json").json()
+                                            "password": "correct-horse-battery-42!"}, format="json").json()
     assert created["last_seen_at"] == GO_ZERO_TIME  # never logged in
     assert client.get(f"/api/v2/users/{created['id']}").json()["last_seen_at"] == GO_ZERO_TIME
     members = client.get(f"/api/v2/organizations/{org.name}/members").json()

@@ -183,10 +183,12 @@ def test_cancel_refused_when_template_disallows(client_for, member, org_admin, p
 def test_build_logs_websocket_finds_only_readable_builds(member, outsider, pending_workspace):
     from workspaces.api.builds import BuildLogsConsumer
 
+    from accounts import rbac
+
     build = WorkspaceBuild.objects.get()
     consumer = BuildLogsConsumer()
-    assert consumer.get_job_id(member, build_id=build.pk) == build.job_id
-    assert consumer.get_job_id(outsider, build_id=build.pk) is None
+    assert consumer.get_job_id(rbac.subject_for(member), build_id=build.pk) == build.job_id
+    assert consumer.get_job_id(rbac.subject_for(outsider), build_id=build.pk) is None
 
 
 async def _ws_messages(build_id, token: str) -> list[dict]:

@@ -149,7 +149,9 @@ async def _exchange(request, tunnel: RelayTunnel | TlsTunnel, app_target: Target
         path += "?" + request.META["QUERY_STRING"]
     headers = upstream_headers(_request_headers(request), target=app_target, prefix=prefix,
                                client=request.META.get("REMOTE_ADDR", ""), proto=request.scheme,
-                               host=request.get_host())
+                               # The Host as received: app hosts were matched against the wildcard
+                               # domain by the router, portal hosts validated by Django already.
+                               host=request.META.get("HTTP_HOST", ""))
     length = request.META.get("CONTENT_LENGTH")
     body = b"" if length else await sync_to_async(request.read)()  # no length: small, read it whole
     size = int(length) if length else len(body)
