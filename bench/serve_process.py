@@ -31,23 +31,21 @@ class Server:
     and Redis index when CODER_PG_CONNECTION_URL / CODER_REDIS_URL are set), stopped with SIGTERM
     as an operator would."""
 
-    def __init__(self, daemons: int = 0, web_workers: int | None = 1, redis_db: int = 13, root: Path = ROOT):
+    def __init__(self, daemons: int = 0, web_workers: int = 1, redis_db: int = 13):
         self.redis_db = redis_db
-        self.postgres_url = None
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.tmp = tempfile.TemporaryDirectory(prefix="coderportal-bench-")
         self.cleanups = []
         flags = ["--data-dir", self.tmp.name, "--http-address", f"127.0.0.1:{self.port}",
-                 "--provisioner-daemons", str(daemons), "--scheduler", "false", "--access-url", self.base]
-        if web_workers is not None:
-            flags += ["--web-workers", str(web_workers)]
+                 "--provisioner-daemons", str(daemons), "--scheduler", "false", "--web-workers", str(web_workers),
+                 "--access-url", self.base]
         flags += self._database()
         env = {**os.environ, "CODER_API_RATE_LIMIT": "0", "CODER_LOG_LEVEL": "WARNING"}
         for name in ("CODER_PG_CONNECTION_URL", "CODER_REDIS_URL", "CELERY_BROKER_URL", "CODER_SQLITE_PATH"):
             env.pop(name, None)
         self.log = open(Path(self.tmp.name) / "serve.log", "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *flags], cwd=root, env=env,
+        self.proc = subprocess.Popen([sys.executable, "manage.py", "serve", *flags], cwd=ROOT, env=env,
                                      stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def _database(self) -> list[str]:
@@ -67,8 +65,7 @@ class Server:
             conn.execute(f'CREATE DATABASE "{name}"')
         self.cleanups.append(lambda: psycopg.connect(admin, autocommit=True).execute(
             f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.postgres_url = urlunsplit(url._replace(path=f"/{name}"))
-        return flags + ["--postgres-url", self.postgres_url]
+        return flags + ["--postgres-url", urlunsplit(url._replace(path=f"/{name}"))]
 
     def wait_healthy(self, timeout: float = 180) -> None:
         deadline = time.monotonic() + timeout

@@ -5,19 +5,14 @@ In front of both: the trusted client address (coderportal.proxy_headers), then r
 """
 import os
 
-import django
+from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coderportal.settings")
-django.setup(set_prefix=False)
-
-from coderportal.http_handler import PooledASGIHandler  # noqa: E402
-
-# Django's ASGI handler, with synchronous views run on a bounded thread pool (http_handler.py).
-django_asgi = PooledASGIHandler()
+django_asgi = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from coderportal import healthz, logredact  # noqa: E402
+from coderportal import logredact  # noqa: E402
 from coderportal.metrics.middleware import WebsocketMetrics  # noqa: E402
 from coderportal.proxy_headers import TrustedProxyMiddleware  # noqa: E402
 from coderportal.routing import websocket_urlpatterns  # noqa: E402
@@ -34,7 +29,6 @@ app_hosts = ProtocolTypeRouter({
     "http": django_asgi,  # served by workspaces.appproxy.middleware before any portal middleware
     "websocket": websocket_auth_stack(URLRouter(app_host_websocket_urlpatterns)),
 })
-# Outermost on purpose: health checks skip Django's middleware (coderportal/healthz.py).
-application = healthz.answer_before(TrustedProxyMiddleware(SubdomainAppRouter(portal, app_hosts)))
+application = TrustedProxyMiddleware(SubdomainAppRouter(portal, app_hosts))
 
 logredact.install()  # the web server's own loggers (uvicorn's access and websocket lines)

@@ -105,13 +105,6 @@ OPTIONS: dict[str, Option] = {
                kind=HOST_PORT),
         Option("CODER_PG_CONNECTION_URL", "", "PostgreSQL URL; empty means embedded SQLite.", secret=True,
                flag="--postgres-url", kind=url("postgres", "postgresql")),
-        Option("CODER_PG_CONN_MAX_OPEN", "10",
-               "Most PostgreSQL connections each server process (web or worker) opens; a pool shares them "
-               "between requests, which wait for a free one.", flag="--postgres-conn-max-open", kind=INT),
-        Option("CODER_WEB_THREADS", "4",
-               "Requests each web process runs at once in its synchronous code (views, middleware); more wait "
-               "their turn. One process runs Python on one core at a time, so more threads mostly add "
-               "contention; keep it at most CODER_PG_CONN_MAX_OPEN.", kind=INT),
         Option("CODER_SQLITE_PATH", "", "File of the embedded SQLite database (default: in the data directory).",
                kind=OPTIONAL_PATH),
         Option("CODER_REDIS_URL", "", "Redis URL for broker, channel layer and cache; empty means embedded.",

@@ -126,13 +126,8 @@ ASGI_APPLICATION = "coderportal.asgi.application"
 
 # --- Database -------------------------------------------------------------------------
 if config.get("CODER_PG_CONNECTION_URL"):
-    # A bounded pool per process (psycopg_pool): under ASGI every concurrent request runs in a
-    # thread of its own, and one persistent connection per thread exhausts PostgreSQL's
-    # max_connections under load. Connections go back to the pool at the end of each request.
-    DATABASES = {"default": dj_database_url.parse(config.get("CODER_PG_CONNECTION_URL"), conn_max_age=0)}
+    DATABASES = {"default": dj_database_url.parse(config.get("CODER_PG_CONNECTION_URL"), conn_max_age=60)}
     DATABASES["default"]["ENGINE"] = "django.db.backends.postgresql"
-    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-        "min_size": 1, "max_size": max(1, config.get_int("CODER_PG_CONN_MAX_OPEN")), "timeout": 30}
 else:
     DATABASES = {
         "default": {
@@ -149,10 +144,6 @@ else:
             # A file (not Django's in-memory default) so that worker processes started by
             # integration tests share the test database.
             "TEST": {"NAME": str(DATA_DIR / "test-coderportal.sqlite3")},
-            # Web requests run on a fixed pool of threads (coderportal/http_handler.py): keeping
-            # each thread's connection saves opening the file and its PRAGMAs per request.
-            "CONN_MAX_AGE": 60,
-            "CONN_HEALTH_CHECKS": True,
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

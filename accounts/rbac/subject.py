@@ -1,7 +1,6 @@
 """Subjects: who is asking, with every role permission they hold, loaded once per request."""
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import dataclass, field
 
@@ -57,107 +56,42 @@ def _site_permissions(role) -> list:
 
 
 def subject_for(user, token=None) -> Subject:
-    """Build the subject of `user` in one query: a UNION ALL of its site roles (plus the two
-    implicit built-in roles), its memberships joined to their explicit roles, and its groups.
+    """Build the subject of `user` in three queries (site roles, memberships+roles, groups)."""
+    from django.db.models import Q
 
-    Not cached on purpose: the subject is read fresh on every request, so a removed role or
-    membership takes effect on the next request, in every process.
-    """
-    from django.db import connection
-
-    from accounts.models import User
+    from accounts.models import Group, OrganizationMember, Role
 
     if user is None or not getattr(user, "is_authenticated", False):
         return ANONYMOUS
-    user_id = User._meta.pk.get_db_prep_value(user.pk, connection)
+    # One query: the user's site roles plus the two implicit built-in roles.
     implicit_names = (builtin_roles.IMPLICIT_SITE_ROLE, builtin_roles.IMPLICIT_ORG_ROLE)
-    with connection.cursor() as cursor:
-        cursor.execute(_SUBJECT_SQL, [user_id, *implicit_names, user_id, user_id])
-        rows = cursor.fetchall()
-
-    site, seen, org_member_role = [], set(), None
-    explicit: dict = {}
-    group_ids = set()
-    for kind, ref, org, name, builtin, is_org_role, sperms, operms, uperms in rows:
-        ref, org = _uuid(ref), _uuid(org)
-        if kind == "role":
-            if ref in seen:  # the OR join can repeat a role
-                continue
-            seen.add(ref)
-            role = _RoleRow(name=name, builtin=bool(builtin), site_permissions=_json(sperms),
-                            organization_permissions=_json(operms), user_permissions=_json(uperms))
-            if name == builtin_roles.IMPLICIT_ORG_ROLE and role.builtin:
-                org_member_role = role
-            if not is_org_role:
-                site.append(role)
-        elif kind == "member":
-            explicit.setdefault(org, [])
-            if name is not None:
-                explicit[org].append((name, _json(operms), _json(uperms)))
-        else:
-            group_ids.add(ref)
+    roles = list(Role.objects.filter(Q(site_users=user) | Q(name__in=implicit_names, organization=None)).distinct())
+    org_member_role = next((r for r in roles if r.name == builtin_roles.IMPLICIT_ORG_ROLE and r.builtin), None)
+    site = [r for r in roles if not r.is_org_role]
     site_perms = tuple(p for r in site for p in _perms(_site_permissions(r)))
     site_user_perms = tuple(p for r in site for p in _perms(r.user_permissions))
 
     org_roles, org_perms, org_user_perms = {}, {}, {}
+    # One query: each membership joined to its explicit roles (NULL role for none).
+    rows = OrganizationMember.objects.filter(user=user).values_list(
+        "organization_id", "roles__name", "roles__organization_permissions", "roles__user_permissions")
+    explicit: dict = {}
+    for org, name, org_permissions, user_permissions in rows:
+        explicit.setdefault(org, [])
+        if name is not None:
+            explicit[org].append((name, org_permissions, user_permissions))
     implicit = [] if org_member_role is None else [(org_member_role.name, org_member_role.organization_permissions,
                                                     org_member_role.user_permissions)]
-    for org, org_role_rows in explicit.items():
-        org_role_rows = org_role_rows + implicit
-        org_roles[org] = tuple(name for name, _, _ in org_role_rows)
-        org_perms[org] = tuple(p for _, perms, _ in org_role_rows for p in _perms(perms))
-        org_user_perms[org] = tuple(p for _, _, perms in org_role_rows for p in _perms(perms))
+    for org, roles in explicit.items():
+        roles = roles + implicit
+        org_roles[org] = tuple(name for name, _, _ in roles)
+        org_perms[org] = tuple(p for _, perms, _ in roles for p in _perms(perms))
+        org_user_perms[org] = tuple(p for _, _, perms in roles for p in _perms(perms))
 
+    group_ids = set(Group.objects.filter(auth_group__user=user).values_list("id", flat=True))
     group_ids.update(org_perms)  # "Everyone" group of each organization shares its id
     scope = getattr(token, "scope", "all") if token is not None else "all"
     return Subject(user_id=user.pk, username=user.username, site_roles=tuple(r.name for r in site),
                    site_perms=site_perms, site_user_perms=site_user_perms, org_roles=org_roles,
                    org_perms=org_perms, org_user_perms=org_user_perms, group_ids=frozenset(group_ids),
                    scope=scope)
-
-
-@dataclass(frozen=True)
-class _RoleRow:
-    """The columns of a role that building a subject reads."""
-
-    name: str
-    builtin: bool
-    site_permissions: list
-    organization_permissions: list
-    user_permissions: list
-
-
-# Written by hand rather than through the ORM: compiling the three-armed query was a third of the
-# CPU of an authenticated request (py-spy, bench/README.md); the SQL is the same on SQLite and
-# PostgreSQL. Arms: site roles of the user plus the two implicit built-in roles; each membership
-# with its explicit roles (NULL role for none); the user's groups.
-_SUBJECT_SQL = """
-SELECT 'role', r.id, NULL, r.name, r.builtin, r.is_org_role, r.site_permissions, r.organization_permissions,
-       r.user_permissions
-  FROM accounts_role r LEFT OUTER JOIN accounts_user_site_roles sr ON r.id = sr.role_id
- WHERE sr.user_id = %s OR (r.name IN (%s, %s) AND r.organization_id IS NULL)
-UNION ALL
-SELECT 'member', NULL, m.organization_id, r.name, r.builtin, r.is_org_role, NULL, r.organization_permissions,
-       r.user_permissions
-  FROM accounts_organizationmember m
-  LEFT OUTER JOIN accounts_organizationmember_roles mr ON m.id = mr.organizationmember_id
-  LEFT OUTER JOIN accounts_role r ON mr.role_id = r.id
- WHERE m.user_id = %s
-UNION ALL
-SELECT 'group', g.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
-  FROM accounts_group g INNER JOIN accounts_user_groups ug ON g.auth_group_id = ug.group_id
- WHERE ug.user_id = %s
-"""
-
-
-def _uuid(value):
-    """UUID columns arrive as uuid.UUID on PostgreSQL, as 32 hex digits on SQLite."""
-    return uuid.UUID(value) if isinstance(value, str) else value
-
-
-def _json(value):
-    """JSON columns arrive as text (SQLite, and PostgreSQL through Django's loader) or decoded."""
-    if isinstance(value, str):
-        return json.loads(value)
-    return value or []
-

@@ -15,7 +15,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q
 from django.db.models.functions import Lower
 from django.utils.dateparse import parse_datetime
 
@@ -184,11 +184,6 @@ def get_user(ident: str, *, actor: Actor) -> User:
     if ident == "me":
         if actor.user is None:
             raise rbac.NotFound()
-        if isinstance(actor.user, User) and not actor.user.deleted:
-            # Authentication loaded this row in this request: add the relations, skip a reload.
-            prefetch_related_objects([actor.user], *users._prefetch_related_lookups)
-            rbac.authorize(actor.subject, "read", actor.user)
-            return actor.user
         query = Q(pk=actor.user.pk)
     else:
         try:
