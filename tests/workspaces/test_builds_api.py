@@ -181,9 +181,8 @@ def test_cancel_refused_when_template_disallows(client_for, member, org_admin, p
 
 
 def test_build_logs_websocket_finds_only_readable_builds(member, outsider, pending_workspace):
-    from workspaces.api.builds import BuildLogsConsumer
-
     from accounts import rbac
+    from workspaces.api.builds import BuildLogsConsumer
 
     build = WorkspaceBuild.objects.get()
     consumer = BuildLogsConsumer()
