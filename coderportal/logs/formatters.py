@@ -27,8 +27,14 @@ def _time_ns(record: logging.LogRecord) -> int:
     return getattr(record, "time_ns", None) or int(record.created * 1_000_000_000)
 
 
+_PLAIN = (str, int, float, bool, type(None), dict, list, tuple)
+
+
 def extra_fields(record: logging.LogRecord) -> dict:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD and k not in CONTEXT and not k.startswith("_")}
+    # Only data: objects some libraries attach (Django's `request`, whose repr holds the URL and
+    # so any token in its query string) are not fields.
+    return {k: v for k, v in vars(record).items()
+            if k not in _STANDARD and k not in CONTEXT and not k.startswith("_") and isinstance(v, _PLAIN)}
 
 
 def _jsonable(value):
