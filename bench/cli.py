@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -31,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from build_overhead import Portal  # noqa: E402
-from connectivity import SSH_OPTS, DirectSshServer, percentile, start_workspace  # noqa: E402
+from connectivity import SSH_OPTS, DirectSshServer, percentile, remove_workspaces, start_workspace  # noqa: E402
 from serve_process import Server  # noqa: E402
 
 CLEAN = [sys.executable, "-I", "-S"]
@@ -89,12 +87,7 @@ def main() -> None:
         portal.wait(portal.build(workspace["id"], "delete")["id"])
     finally:
         server.stop()
-        for pid_file in (tmp / "workspaces").glob("*/site.pid"):
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGTERM)
-            except (OSError, ValueError):
-                pass
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_workspaces(tmp)
 
     def line(name, label):
         values = results[name]

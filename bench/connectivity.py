@@ -184,6 +184,17 @@ def agent_rss_mib(workdir: Path) -> tuple[float, float]:
     return rss(agent), rss(group)
 
 
+def remove_workspaces(tmp: Path) -> None:
+    """Delete the benchmark's scratch directory, ending the app servers its workspaces started
+    (the `local` template's site server is not in the agent's process group)."""
+    for pid_file in (tmp / "workspaces").glob("*/site.pid"):
+        try:
+            os.kill(int(pid_file.read_text()), signal.SIGTERM)
+        except (OSError, ValueError):
+            pass
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
 def _pgid(pid: int) -> int | None:
     try:
         return os.getpgid(pid)
@@ -248,13 +259,7 @@ def main() -> None:
         portal.wait(portal.build(workspace["id"], "delete")["id"])
     finally:
         server.stop()
-        # The app server the workspace's script started is not in the agent's process group.
-        for pid_file in (tmp / "workspaces").glob("*/site.pid"):
-            try:
-                os.kill(int(pid_file.read_text()), signal.SIGTERM)
-            except (OSError, ValueError):
-                pass
-        shutil.rmtree(tmp, ignore_errors=True)
+        remove_workspaces(tmp)
 
     ms = lambda s: f"{s * 1000:.2f} ms"  # noqa: E731
     print(f"SSH one-byte echo RTT, relay:  p50 {ms(results['ssh_rtt_relay'][0])}, "
